@@ -1,0 +1,3 @@
+package io.parley.bench;
+
+final class Placeholder {}

@@ -1,0 +1,3 @@
+package io.parley.client;
+
+final class Placeholder {}

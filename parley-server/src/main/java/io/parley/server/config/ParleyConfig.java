@@ -1,0 +1,47 @@
+package io.parley.server.config;
+
+/**
+ * All settings of a node; field names map to the snake_case keys of {@code parley.yaml}, which
+ * documents each one.
+ */
+public record ParleyConfig(
+    Node node,
+    Server server,
+    Store store,
+    Auth auth,
+    WebSocket websocket,
+    Messaging messaging,
+    Groups groups) {
+
+  public record Node(int id) {}
+
+  public record Server(String host, int port, int maxBodyBytes, int shutdownGraceSeconds) {}
+
+  public record Store(
+      String type,
+      String dataDir,
+      String sqliteFile,
+      String postgresUrl,
+      String postgresUser,
+      String postgresPassword,
+      int poolSize) {}
+
+  public record Auth(
+      String jwtSecret,
+      long accessTokenTtlSeconds,
+      long refreshTokenTtlSeconds,
+      int argon2MemoryKib,
+      int argon2Iterations,
+      int argon2Parallelism,
+      int usernameMinLength,
+      int usernameMaxLength,
+      int passwordMinLength) {}
+
+  public record WebSocket(
+      long heartbeatMs, int maxFrameBytes, int outboundQueueBytes, int syncBufferFrames) {}
+
+  public record Messaging(
+      int maxTextChars, int writeBatchMax, int writeQueueCapacity, int historyPageMax) {}
+
+  public record Groups(int maxMembers, int maxTitleChars) {}
+}

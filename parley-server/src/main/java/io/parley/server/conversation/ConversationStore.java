@@ -1,0 +1,59 @@
+package io.parley.server.conversation;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Conversations and their members, including each member's cumulative delivered/read positions.
+ * Implementations are thread-safe; multi-row changes are atomic.
+ */
+public interface ConversationStore {
+
+  /**
+   * Returns the direct conversation of the unordered pair {a, b}, creating it with id {@code newId}
+   * if it does not exist. Concurrent calls for one pair yield one conversation.
+   */
+  Conversation getOrCreateDirect(long newId, long userA, long userB, long now);
+
+  /** Creates a group with {@code ownerId} as OWNER and the others as MEMBER. */
+  Conversation createGroup(
+      long id, String title, long ownerId, Collection<Long> memberIds, long now);
+
+  Optional<Conversation> find(long conversationId);
+
+  /** Sets the title of a group; false if no such conversation. */
+  boolean rename(long conversationId, String title);
+
+  /** Members ordered by join time then user id. */
+  List<Member> members(long conversationId);
+
+  Optional<Member> member(long conversationId, long userId);
+
+  /** Number of members. */
+  int memberCount(long conversationId);
+
+  /**
+   * Adds users not yet members with {@code role}; their {@code joinedSeq} is the conversation's
+   * current last seq. Returns the user ids actually added.
+   */
+  List<Long> addMembers(long conversationId, Collection<Long> userIds, Role role, long now);
+
+  /** Removes a member; false if it was not one. */
+  boolean removeMember(long conversationId, long userId);
+
+  /** Sets a member's role; false if it is not a member. */
+  boolean setRole(long conversationId, long userId, Role role);
+
+  /** Conversations the user is a member of, most recently active (highest last seq) first. */
+  List<Conversation> conversationsOf(long userId);
+
+  /** Memberships of the user, one per conversation. */
+  List<Member> membershipsOf(long userId);
+
+  /** Raises the member's delivered position to {@code seq}; true if it increased. */
+  boolean advanceDelivered(long conversationId, long userId, long seq);
+
+  /** Raises the member's read position (and delivered, which read implies); true if read rose. */
+  boolean advanceRead(long conversationId, long userId, long seq);
+}
