@@ -1,0 +1,209 @@
+package io.parley.server.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.parley.protocol.ErrorCode;
+import io.parley.protocol.Json;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * REST plumbing shared by every feature: JSON request parsing with precise errors, blocking
+ * handlers run off the event loop, authentication, and the error body of API.md.
+ */
+public final class Http {
+  private static final Logger log = LoggerFactory.getLogger(Http.class);
+  private static final String PRINCIPAL = "parley.principal";
+
+  private Http() {}
+
+  /** A handler body that may block (store access); returns the response. */
+  @FunctionalInterface
+  public interface BlockingRoute {
+    Response handle(RoutingContext ctx) throws Exception;
+  }
+
+  /** A response: status plus JSON body (null body: no content). */
+  public record Response(int status, Object body) {
+    public static Response ok(Object body) {
+      return new Response(200, body);
+    }
+
+    public static Response created(Object body) {
+      return new Response(201, body);
+    }
+
+    public static Response noContent() {
+      return new Response(204, null);
+    }
+  }
+
+  /** Wraps a blocking route: runs it on a worker thread and writes its response or error. */
+  public static Handler<RoutingContext> blocking(BlockingRoute route) {
+    return ctx ->
+        ctx.vertx()
+            .executeBlocking(() -> route.handle(ctx), false)
+            .onComplete(
+                ar -> {
+                  if (ar.succeeded()) {
+                    write(ctx, ar.result());
+                  } else {
+                    fail(ctx, ar.cause());
+                  }
+                });
+  }
+
+  /** Requires a bearer token; stores the principal for {@link #principal}. */
+  public static Handler<RoutingContext> requireAuth(Authenticator auth) {
+    return ctx -> {
+      String header = ctx.request().getHeader("Authorization");
+      if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        fail(ctx, ApiException.unauthorized("missing bearer token"));
+        return;
+      }
+      String token = header.substring(7).trim();
+      ctx.vertx()
+          .executeBlocking(() -> auth.authenticate(token), false)
+          .onComplete(
+              ar -> {
+                if (ar.succeeded()) {
+                  ctx.put(PRINCIPAL, ar.result());
+                  ctx.next();
+                } else {
+                  fail(ctx, ar.cause());
+                }
+              });
+    };
+  }
+
+  public static Principal principal(RoutingContext ctx) {
+    Principal p = ctx.get(PRINCIPAL);
+    if (p == null) {
+      throw ApiException.unauthorized("not authenticated");
+    }
+    return p;
+  }
+
+  /** The request body as a JSON object, or {@code invalid_argument}. */
+  public static ObjectNode bodyObject(RoutingContext ctx) {
+    Buffer b = ctx.body() == null ? null : ctx.body().buffer();
+    if (b == null || b.length() == 0) {
+      throw ApiException.invalid("request body must be a JSON object");
+    }
+    try {
+      JsonNode n = Json.MAPPER.readTree(b.getBytes());
+      if (n == null || !n.isObject()) {
+        throw ApiException.invalid("request body must be a JSON object");
+      }
+      return (ObjectNode) n;
+    } catch (JsonProcessingException e) {
+      throw ApiException.invalid("malformed JSON: " + e.getOriginalMessage());
+    } catch (java.io.IOException e) {
+      throw ApiException.invalid("unreadable body");
+    }
+  }
+
+  /** A required string field, trimmed length 1..maxLen. */
+  public static String requiredString(JsonNode obj, String field, int maxLen) {
+    JsonNode v = obj.get(field);
+    if (v == null || v.isNull()) {
+      throw ApiException.invalid(field + " is required");
+    }
+    if (!v.isTextual()) {
+      throw ApiException.invalid(field + " must be a string");
+    }
+    String s = v.asText();
+    if (s.isBlank()) {
+      throw ApiException.invalid(field + " must not be empty");
+    }
+    if (s.length() > maxLen) {
+      throw ApiException.invalid(field + " is longer than " + maxLen + " characters");
+    }
+    return s;
+  }
+
+  /** An optional string field (null when absent), at most maxLen characters. */
+  public static String optionalString(JsonNode obj, String field, int maxLen) {
+    JsonNode v = obj.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isTextual()) {
+      throw ApiException.invalid(field + " must be a string");
+    }
+    if (v.asText().length() > maxLen) {
+      throw ApiException.invalid(field + " is longer than " + maxLen + " characters");
+    }
+    return v.asText();
+  }
+
+  /** A required ID field: a decimal string (or JSON integer) holding a positive 64-bit id. */
+  public static long requiredId(JsonNode obj, String field) {
+    JsonNode v = obj.get(field);
+    if (v == null || v.isNull()) {
+      throw ApiException.invalid(field + " is required");
+    }
+    return parseId(v.isTextual() || v.isIntegralNumber() ? v.asText() : null, field);
+  }
+
+  /** Parses an id from a path or query parameter or field; {@code invalid_argument} if bad. */
+  public static long parseId(String s, String field) {
+    if (s != null && !s.isEmpty() && s.length() <= 19) {
+      try {
+        long id = Long.parseLong(s);
+        if (id > 0) {
+          return id;
+        }
+      } catch (NumberFormatException ignored) {
+        // fall through
+      }
+    }
+    throw ApiException.invalid(field + " must be an id (a positive decimal string)");
+  }
+
+  /** Writes a response. */
+  public static void write(RoutingContext ctx, Response r) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    ctx.response().setStatusCode(r.status());
+    if (r.body() == null) {
+      ctx.response().end();
+    } else {
+      ctx.response()
+          .putHeader("Content-Type", "application/json")
+          .end(r.body() instanceof String s ? s : Json.write(r.body()));
+    }
+  }
+
+  /** Writes the API.md error body for {@code t}; unexpected exceptions become {@code internal}. */
+  public static void fail(RoutingContext ctx, Throwable t) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    ApiException e;
+    if (t instanceof ApiException ae) {
+      e = ae;
+    } else {
+      log.error("request {} {} failed", ctx.request().method(), ctx.request().path(), t);
+      e = new ApiException(ErrorCode.INTERNAL, "internal error");
+    }
+    if (e.retryAfterMs() != null) {
+      ctx.response()
+          .putHeader("Retry-After", Long.toString(Math.max(1, (e.retryAfterMs() + 999) / 1000)));
+    }
+    ctx.response()
+        .setStatusCode(e.code().httpStatus())
+        .putHeader("Content-Type", "application/json")
+        .end(Json.write(errorBody(e.code(), e.getMessage())));
+  }
+
+  public static Map<String, Object> errorBody(ErrorCode code, String message) {
+    return Map.of("error", Map.of("code", code.wire(), "message", message));
+  }
+}

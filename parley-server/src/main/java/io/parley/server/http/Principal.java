@@ -1,0 +1,4 @@
+package io.parley.server.http;
+
+/** The authenticated caller of a request or connection: a user and one of its devices. */
+public record Principal(long userId, long deviceId) {}
