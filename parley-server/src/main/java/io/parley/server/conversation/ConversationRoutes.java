@@ -1,0 +1,179 @@
+package io.parley.server.conversation;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.parley.server.http.ApiException;
+import io.parley.server.http.Authenticator;
+import io.parley.server.http.Http;
+import io.parley.server.http.Http.Response;
+import io.parley.server.http.Principal;
+import io.parley.server.messaging.MessageJson;
+import io.parley.server.messaging.MessagingService;
+import io.parley.server.messaging.ReceiptService;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+
+/** REST: conversations, history, REST send and read marks, and groups (API.md). */
+public final class ConversationRoutes {
+  private final ConversationService conversations;
+  private final GroupService groups;
+  private final MessagingService messaging;
+  private final ReceiptService receipts;
+  private final Authenticator auth;
+
+  public ConversationRoutes(
+      ConversationService conversations,
+      GroupService groups,
+      MessagingService messaging,
+      ReceiptService receipts,
+      Authenticator auth) {
+    this.conversations = conversations;
+    this.groups = groups;
+    this.messaging = messaging;
+    this.receipts = receipts;
+    this.auth = auth;
+  }
+
+  public void mount(Router r) {
+    r.route("/v1/conversations*").handler(Http.requireAuth(auth));
+    r.route("/v1/groups*").handler(Http.requireAuth(auth));
+    r.post("/v1/conversations/direct")
+        .handler(
+            Http.blocking(
+                ctx -> {
+                  long other = Http.requiredId(Http.bodyObject(ctx), "user_id");
+                  return Response.ok(conversations.direct(me(ctx).userId(), other));
+                }));
+    r.get("/v1/conversations")
+        .handler(Http.blocking(ctx -> Response.ok(conversations.list(me(ctx).userId()))));
+    r.get("/v1/conversations/:id/messages").handler(Http.blocking(this::history));
+    r.post("/v1/conversations/:id/messages").handler(Http.blocking(this::send));
+    r.post("/v1/conversations/:id/read")
+        .handler(
+            Http.blocking(
+                ctx -> {
+                  ObjectNode body = Http.bodyObject(ctx);
+                  if (!body.hasNonNull("seq") || !body.get("seq").isIntegralNumber()) {
+                    throw ApiException.invalid("seq must be an integer");
+                  }
+                  long conv = pathId(ctx, "id");
+                  conversations.requireMember(me(ctx).userId(), conv);
+                  receipts.read(me(ctx), conv, body.get("seq").asLong());
+                  return Response.noContent();
+                }));
+
+    r.post("/v1/groups")
+        .handler(
+            Http.blocking(
+                ctx -> {
+                  ObjectNode body = Http.bodyObject(ctx);
+                  String name = Http.requiredString(body, "name", 1024);
+                  return Response.created(
+                      groups.create(me(ctx).userId(), name, idList(body, "member_ids")));
+                }));
+    r.get("/v1/groups/:id")
+        .handler(
+            Http.blocking(ctx -> Response.ok(groups.get(me(ctx).userId(), pathId(ctx, "id")))));
+    r.patch("/v1/groups/:id")
+        .handler(
+            Http.blocking(
+                ctx -> {
+                  ObjectNode body = Http.bodyObject(ctx);
+                  long id = pathId(ctx, "id");
+                  String name = Http.optionalString(body, "name", 1024);
+                  if (name == null) {
+                    return Response.ok(groups.get(me(ctx).userId(), id));
+                  }
+                  return Response.ok(groups.rename(me(ctx).userId(), id, name));
+                }));
+    r.post("/v1/groups/:id/members")
+        .handler(
+            Http.blocking(
+                ctx -> {
+                  ObjectNode body = Http.bodyObject(ctx);
+                  return Response.ok(
+                      groups.addMembers(
+                          me(ctx).userId(), pathId(ctx, "id"), idList(body, "user_ids")));
+                }));
+    r.delete("/v1/groups/:id/members/:user_id")
+        .handler(
+            Http.blocking(
+                ctx -> {
+                  groups.removeMember(me(ctx).userId(), pathId(ctx, "id"), pathId(ctx, "user_id"));
+                  return Response.noContent();
+                }));
+    r.put("/v1/groups/:id/members/:user_id/role")
+        .handler(
+            Http.blocking(
+                ctx -> {
+                  String role = Http.requiredString(Http.bodyObject(ctx), "role", 16);
+                  groups.setRole(me(ctx).userId(), pathId(ctx, "id"), pathId(ctx, "user_id"), role);
+                  return Response.noContent();
+                }));
+    r.post("/v1/groups/:id/leave")
+        .handler(
+            Http.blocking(
+                ctx -> {
+                  groups.leave(me(ctx).userId(), pathId(ctx, "id"));
+                  return Response.noContent();
+                }));
+  }
+
+  private Response history(RoutingContext ctx) {
+    long conv = pathId(ctx, "id");
+    Long before = optLong(ctx, "before_seq");
+    Long after = optLong(ctx, "after_seq");
+    Long limit = optLong(ctx, "limit");
+    return Response.ok(
+        conversations.history(
+            me(ctx).userId(), conv, before, after, limit == null ? 50 : limit.intValue()));
+  }
+
+  private Response send(RoutingContext ctx) throws Exception {
+    ObjectNode body = Http.bodyObject(ctx);
+    String clientMsgId = MessagingService.checkClientMsgId(body.get("client_msg_id"));
+    long conv = pathId(ctx, "id");
+    var result = messaging.send(me(ctx), conv, clientMsgId, body.get("body")).join();
+    return Response.created("{\"message\":" + MessageJson.object(result.message()) + "}");
+  }
+
+  private static Principal me(RoutingContext ctx) {
+    return Http.principal(ctx);
+  }
+
+  private static long pathId(RoutingContext ctx, String name) {
+    return Http.parseId(ctx.pathParam(name), name);
+  }
+
+  private static Long optLong(RoutingContext ctx, String name) {
+    String v = ctx.queryParams().get(name);
+    if (v == null || v.isEmpty()) {
+      return null;
+    }
+    try {
+      long n = Long.parseLong(v);
+      if (n < 0) {
+        throw ApiException.invalid(name + " must not be negative");
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw ApiException.invalid(name + " must be an integer");
+    }
+  }
+
+  private static List<Long> idList(ObjectNode body, String field) {
+    var v = body.get(field);
+    if (v == null || v.isNull()) {
+      return List.of();
+    }
+    if (!v.isArray()) {
+      throw ApiException.invalid(field + " must be an array of ids");
+    }
+    List<Long> out = new ArrayList<>();
+    for (var n : v) {
+      out.add(Http.parseId(n.isTextual() || n.isIntegralNumber() ? n.asText() : null, field));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,102 @@
+package io.parley.server.gateway;
+
+import io.parley.server.delivery.LocalSink;
+import io.parley.server.delivery.Outbound;
+import java.util.Collection;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * This node's live connections by user. Lookups are lock-free: each user maps to an immutable array
+ * that is replaced on connect/disconnect.
+ */
+public final class ConnectionRegistry implements LocalSink {
+  private static final Connection[] NONE = new Connection[0];
+
+  private final ConcurrentHashMap<Long, Connection[]> byUser = new ConcurrentHashMap<>();
+  private final AtomicInteger count = new AtomicInteger();
+
+  /** Adds a connection; returns how many connections the user now has on this node. */
+  public int add(Connection c) {
+    Connection[] now =
+        byUser.merge(
+            c.userId(),
+            new Connection[] {c},
+            (old, one) -> {
+              Connection[] n = java.util.Arrays.copyOf(old, old.length + 1);
+              n[old.length] = c;
+              return n;
+            });
+    count.incrementAndGet();
+    return now.length;
+  }
+
+  /** Removes a connection; returns how many the user still has on this node. */
+  public int remove(Connection c) {
+    Connection[] after =
+        byUser.computeIfPresent(
+            c.userId(),
+            (k, old) -> {
+              int idx = -1;
+              for (int i = 0; i < old.length; i++) {
+                if (old[i] == c) {
+                  idx = i;
+                }
+              }
+              if (idx < 0) {
+                return old;
+              }
+              if (old.length == 1) {
+                return null;
+              }
+              Connection[] n = new Connection[old.length - 1];
+              System.arraycopy(old, 0, n, 0, idx);
+              System.arraycopy(old, idx + 1, n, idx, old.length - idx - 1);
+              return n;
+            });
+    count.decrementAndGet();
+    return after == null ? 0 : after.length;
+  }
+
+  public Connection[] of(long userId) {
+    Connection[] cs = byUser.get(userId);
+    return cs == null ? NONE : cs;
+  }
+
+  public boolean isOnline(long userId) {
+    return byUser.containsKey(userId);
+  }
+
+  public int size() {
+    return count.get();
+  }
+
+  public void forEach(Consumer<Connection> action) {
+    for (Connection[] cs : byUser.values()) {
+      for (Connection c : cs) {
+        action.accept(c);
+      }
+    }
+  }
+
+  @Override
+  public void deliver(Collection<Long> userIds, Outbound frame, long excludeDeviceId) {
+    for (Long u : userIds) {
+      for (Connection c : of(u)) {
+        if (c.deviceId() != excludeDeviceId) {
+          c.offer(frame);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void deliverToDevice(long userId, long deviceId, Outbound frame) {
+    for (Connection c : of(userId)) {
+      if (c.deviceId() == deviceId) {
+        c.offer(frame);
+      }
+    }
+  }
+}

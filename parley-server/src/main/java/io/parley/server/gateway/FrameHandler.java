@@ -1,0 +1,248 @@
+package io.parley.server.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.protocol.CloseCodes;
+import io.parley.protocol.ErrorCode;
+import io.parley.protocol.Frames;
+import io.parley.protocol.Json;
+import io.parley.server.conversation.Memberships;
+import io.parley.server.delivery.Broker;
+import io.parley.server.delivery.Outbound;
+import io.parley.server.http.ApiException;
+import io.parley.server.http.Http;
+import io.parley.server.http.Principal;
+import io.parley.server.messaging.MessageJson;
+import io.parley.server.messaging.MessagingService;
+import io.parley.server.messaging.ReceiptService;
+import io.parley.server.presence.PresenceService;
+import io.vertx.core.buffer.Buffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Parses and dispatches client frames (API.md). Runs on the connection's event loop; work that may
+ * block (cold caches, store writes) runs on a worker in a per-connection serial chain, so a
+ * client's frames keep their order. Every bad frame gets an {@code error} frame and changes
+ * nothing; a client sending a burst of bad frames is disconnected with 4429.
+ */
+public final class FrameHandler {
+  private static final Logger log = LoggerFactory.getLogger(FrameHandler.class);
+  private static final int MAX_ERRORS_PER_WINDOW = 50;
+  private static final long ERROR_WINDOW_MS = 10_000;
+  private static final String PONG = Json.write(Frames.Bare.PONG);
+
+  private final MessagingService messaging;
+  private final ReceiptService receipts;
+  private final PresenceService presence;
+  private final Memberships memberships;
+  private final Broker broker;
+  private final ExecutorService workers;
+  private final Clock clock;
+
+  public FrameHandler(
+      MessagingService messaging,
+      ReceiptService receipts,
+      PresenceService presence,
+      Memberships memberships,
+      Broker broker,
+      ExecutorService workers,
+      Clock clock) {
+    this.messaging = messaging;
+    this.receipts = receipts;
+    this.presence = presence;
+    this.memberships = memberships;
+    this.broker = broker;
+    this.workers = workers;
+    this.clock = clock;
+  }
+
+  void onBinary(Connection c, Buffer b) {
+    c.touch(clock.millis());
+    error(c, ErrorCode.BAD_FRAME, "frames must be JSON text messages", null);
+  }
+
+  void onText(Connection c, String text) {
+    c.touch(clock.millis());
+    JsonNode frame;
+    try {
+      frame = Json.MAPPER.readTree(text);
+    } catch (Exception e) {
+      error(c, ErrorCode.BAD_FRAME, "malformed JSON", null);
+      return;
+    }
+    if (frame == null || !frame.isObject()) {
+      error(c, ErrorCode.BAD_FRAME, "a frame must be a JSON object", null);
+      return;
+    }
+    JsonNode type = frame.get("type");
+    if (type == null || !type.isTextual()) {
+      error(c, ErrorCode.BAD_FRAME, "frame has no type", null);
+      return;
+    }
+    try {
+      switch (type.asText()) {
+        case "send" -> send(c, frame);
+        case "delivered" ->
+            serial(c, frame, null, () -> receipts.delivered(p(c), conv(frame), seq(frame)));
+        case "read" -> serial(c, frame, null, () -> receipts.read(p(c), conv(frame), seq(frame)));
+        case "typing" -> typing(c, frame);
+        case "presence_subscribe" ->
+            serial(c, frame, null, () -> presence.subscribe(c, userIds(frame)));
+        case "presence_unsubscribe" -> presence.unsubscribe(c, userIds(frame));
+        case "ping" -> c.send(PONG);
+        default -> error(c, ErrorCode.BAD_FRAME, "unknown frame type: " + type.asText(), null);
+      }
+    } catch (ApiException e) {
+      error(c, e.code(), e.getMessage(), clientMsgIdOf(frame));
+    }
+  }
+
+  private void send(Connection c, JsonNode frame) {
+    String clientMsgId = MessagingService.checkClientMsgId(frame.get("client_msg_id"));
+    JsonNode convNode = frame.get("conversation_id");
+    JsonNode toNode = frame.get("to_user_id");
+    boolean hasConv = convNode != null && !convNode.isNull();
+    boolean hasTo = toNode != null && !toNode.isNull();
+    if (hasConv == hasTo) {
+      throw ApiException.invalid("exactly one of conversation_id and to_user_id is required");
+    }
+    JsonNode body = frame.get("body");
+    Principal p = p(c);
+    if (hasConv) {
+      long conv = Http.requiredId(frame, "conversation_id");
+      if (c.serialIdle() && messaging.canSendWithoutBlocking(conv)) {
+        submit(c, p, conv, clientMsgId, body);
+        return;
+      }
+      serial(c, frame, clientMsgId, () -> submit(c, p, conv, clientMsgId, body));
+    } else {
+      long to = Http.requiredId(frame, "to_user_id");
+      serial(
+          c,
+          frame,
+          clientMsgId,
+          () -> submit(c, p, messaging.directConversation(p.userId(), to), clientMsgId, body));
+    }
+  }
+
+  private void submit(Connection c, Principal p, long conv, String clientMsgId, JsonNode body) {
+    messaging
+        .send(p, conv, clientMsgId, body)
+        .whenComplete(
+            (r, t) -> {
+              if (t == null) {
+                c.send(MessageJson.ack(r.message()));
+              } else {
+                Throwable cause =
+                    t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+                if (cause instanceof ApiException e) {
+                  error(c, e.code(), e.getMessage(), clientMsgId);
+                } else {
+                  log.error("send failed", cause);
+                  error(c, ErrorCode.INTERNAL, "message not stored, retry", clientMsgId);
+                }
+              }
+            });
+  }
+
+  private void typing(Connection c, JsonNode frame) {
+    long conv = conv(frame);
+    String state = Http.requiredString(frame, "state", 8);
+    if (!state.equals("start") && !state.equals("stop")) {
+      throw ApiException.invalid("state must be start or stop");
+    }
+    Runnable relay =
+        () -> {
+          if (!memberships.isMember(conv, c.userId())) {
+            throw ApiException.forbidden("not a member of this conversation");
+          }
+          List<Long> others = new ArrayList<>();
+          for (long u : memberships.members(conv)) {
+            if (u != c.userId()) {
+              others.add(u);
+            }
+          }
+          String json =
+              Json.write(new Frames.Typing(Long.toString(conv), Long.toString(c.userId()), state));
+          broker.publish(others, Outbound.of(json), 0);
+        };
+    if (c.serialIdle() && memberships.cached(conv) != null) {
+      relay.run();
+    } else {
+      serial(c, frame, null, relay);
+    }
+  }
+
+  /** Runs {@code task} on a worker after the connection's earlier serial tasks. */
+  private void serial(Connection c, JsonNode frame, String clientMsgId, Runnable task) {
+    c.runSerial(
+        workers,
+        () -> {
+          try {
+            task.run();
+          } catch (ApiException e) {
+            error(
+                c,
+                e.code(),
+                e.getMessage(),
+                clientMsgId != null ? clientMsgId : clientMsgIdOf(frame));
+          } catch (RuntimeException e) {
+            log.error("frame handling failed", e);
+            error(c, ErrorCode.INTERNAL, "internal error", clientMsgId);
+          }
+        });
+  }
+
+  private static Principal p(Connection c) {
+    return new Principal(c.userId(), c.deviceId());
+  }
+
+  private static long conv(JsonNode frame) {
+    return Http.requiredId(frame, "conversation_id");
+  }
+
+  private static long seq(JsonNode frame) {
+    JsonNode v = frame.get("seq");
+    if (v == null || v.isNull()) {
+      throw ApiException.invalid("seq is required");
+    }
+    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+      throw ApiException.invalid("seq must be an integer");
+    }
+    return v.asLong();
+  }
+
+  private static List<Long> userIds(JsonNode frame) {
+    JsonNode v = frame.get("user_ids");
+    if (v == null || !v.isArray()) {
+      throw ApiException.invalid("user_ids must be an array of ids");
+    }
+    if (v.size() > 1000) {
+      throw ApiException.invalid("at most 1000 user_ids per frame");
+    }
+    List<Long> out = new ArrayList<>();
+    for (JsonNode n : v) {
+      out.add(Http.parseId(n.isTextual() || n.isIntegralNumber() ? n.asText() : null, "user_ids"));
+    }
+    return out;
+  }
+
+  private static String clientMsgIdOf(JsonNode frame) {
+    JsonNode v = frame.get("client_msg_id");
+    return v != null && v.isTextual() && v.asText().length() <= MessagingService.MAX_CLIENT_MSG_ID
+        ? v.asText()
+        : null;
+  }
+
+  private void error(Connection c, ErrorCode code, String message, String clientMsgId) {
+    c.send(Json.write(new Frames.Error(code.wire(), message, clientMsgId)));
+    if (c.countError(clock.millis(), ERROR_WINDOW_MS) > MAX_ERRORS_PER_WINDOW) {
+      c.close(CloseCodes.RATE_LIMITED, "too many bad frames");
+    }
+  }
+}

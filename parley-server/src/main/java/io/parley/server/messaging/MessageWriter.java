@@ -1,0 +1,133 @@
+package io.parley.server.messaging;
+
+import io.parley.protocol.ErrorCode;
+import io.parley.server.http.ApiException;
+import io.parley.server.messaging.MessageStore.AppendResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit: one thread drains a bounded queue of sends and appends each drained batch in one
+ * transaction, so durability costs one commit per batch rather than per message. Futures complete
+ * on the writer thread in commit order, which is seq order per conversation, so dependents that fan
+ * out keep that order.
+ *
+ * <p>If a batch fails, its messages are retried one by one so one bad message cannot fail its
+ * neighbours. A full queue rejects new sends with {@code unavailable} (backpressure).
+ */
+public final class MessageWriter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MessageWriter.class);
+
+  private record Pending(NewMessage message, CompletableFuture<AppendResult> done) {}
+
+  private final MessageStore store;
+  private final int batchMax;
+  private final ArrayBlockingQueue<Pending> queue;
+  private final Thread thread;
+  private volatile boolean running = true;
+  private volatile BatchListener listener = (size, nanos) -> {};
+
+  /** Observes each committed batch (for metrics). */
+  @FunctionalInterface
+  public interface BatchListener {
+    void committed(int size, long nanos);
+  }
+
+  public MessageWriter(MessageStore store, int batchMax, int queueCapacity) {
+    this.store = store;
+    this.batchMax = batchMax;
+    this.queue = new ArrayBlockingQueue<>(queueCapacity);
+    this.thread = new Thread(this::run, "parley-message-writer");
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  public void setListener(BatchListener listener) {
+    this.listener = listener;
+  }
+
+  /** Queues a message; the future completes once it is durable (or was a duplicate). */
+  public CompletableFuture<AppendResult> submit(NewMessage message) {
+    CompletableFuture<AppendResult> f = new CompletableFuture<>();
+    if (!running) {
+      f.completeExceptionally(new ApiException(ErrorCode.UNAVAILABLE, "node is shutting down"));
+    } else if (!queue.offer(new Pending(message, f))) {
+      f.completeExceptionally(new ApiException(ErrorCode.UNAVAILABLE, "server busy, retry"));
+    }
+    return f;
+  }
+
+  public int queued() {
+    return queue.size();
+  }
+
+  private void run() {
+    List<Pending> batch = new ArrayList<>(batchMax);
+    List<NewMessage> messages = new ArrayList<>(batchMax);
+    while (running || !queue.isEmpty()) {
+      try {
+        Pending first = queue.poll(50, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, batchMax - 1);
+        for (Pending p : batch) {
+          messages.add(p.message());
+        }
+        commit(batch, messages);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        log.error("message writer failure", e);
+      } finally {
+        batch.clear();
+        messages.clear();
+      }
+    }
+  }
+
+  private void commit(List<Pending> batch, List<NewMessage> messages) {
+    List<AppendResult> results;
+    long t0 = System.nanoTime();
+    try {
+      results = store.append(messages);
+    } catch (RuntimeException e) {
+      if (batch.size() == 1) {
+        log.warn("append failed for message {}", messages.get(0).messageId(), e);
+        batch.get(0).done().completeExceptionally(e);
+        return;
+      }
+      log.warn("batch of {} failed, retrying one by one", batch.size(), e);
+      for (Pending p : batch) {
+        commit(List.of(p), List.of(p.message()));
+      }
+      return;
+    }
+    listener.committed(batch.size(), System.nanoTime() - t0);
+    for (int i = 0; i < batch.size(); i++) {
+      try {
+        batch.get(i).done().complete(results.get(i));
+      } catch (RuntimeException e) {
+        log.error("message dependent failed", e);
+      }
+    }
+  }
+
+  /** Stops accepting, commits what is queued, then stops. */
+  @Override
+  public void close() {
+    running = false;
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

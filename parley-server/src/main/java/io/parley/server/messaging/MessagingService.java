@@ -1,0 +1,154 @@
+package io.parley.server.messaging;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.protocol.ErrorCode;
+import io.parley.server.auth.UserStore;
+import io.parley.server.conversation.Conversation;
+import io.parley.server.conversation.ConversationStore;
+import io.parley.server.conversation.Memberships;
+import io.parley.server.delivery.Broker;
+import io.parley.server.delivery.Outbound;
+import io.parley.server.http.ApiException;
+import io.parley.server.http.Principal;
+import io.parley.server.messaging.MessageStore.AppendResult;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
+
+/**
+ * Sending: validates, authorizes, hands the message to the group-commit writer and, once it is
+ * durable, fans it out to every device of every member (the sender's own other devices included)
+ * with one serialization per message. A repeated (sender, client_msg_id) resolves to the stored
+ * message and is not fanned out again.
+ */
+public final class MessagingService {
+  /** Longest client_msg_id accepted. */
+  public static final int MAX_CLIENT_MSG_ID = 64;
+
+  private final MessageWriter writer;
+  private final ConversationStore conversations;
+  private final UserStore users;
+  private final Memberships memberships;
+  private final Broker broker;
+  private final Bodies bodies;
+  private final LongSupplier ids;
+  private final Clock clock;
+  private volatile SendListener listener = (m, members) -> {};
+
+  /** Told about every newly stored message after fan-out (push notifications, metrics). */
+  @FunctionalInterface
+  public interface SendListener {
+    void stored(StoredMessage message, long[] members);
+  }
+
+  /** A stored message and whether the send was a repeat of an earlier one. */
+  public record SendResult(StoredMessage message, boolean duplicate) {}
+
+  public MessagingService(
+      MessageWriter writer,
+      ConversationStore conversations,
+      UserStore users,
+      Memberships memberships,
+      Broker broker,
+      Bodies bodies,
+      LongSupplier ids,
+      Clock clock) {
+    this.writer = writer;
+    this.conversations = conversations;
+    this.users = users;
+    this.memberships = memberships;
+    this.broker = broker;
+    this.bodies = bodies;
+    this.ids = ids;
+    this.clock = clock;
+  }
+
+  public void setListener(SendListener listener) {
+    this.listener = listener;
+  }
+
+  /** Validates a client_msg_id; throws {@code invalid_argument}. */
+  public static String checkClientMsgId(JsonNode v) {
+    if (v == null || v.isNull()) {
+      throw ApiException.invalid("client_msg_id is required");
+    }
+    if (!v.isTextual() || v.asText().isEmpty() || v.asText().length() > MAX_CLIENT_MSG_ID) {
+      throw ApiException.invalid(
+          "client_msg_id must be a non-empty string of at most " + MAX_CLIENT_MSG_ID + " chars");
+    }
+    return v.asText();
+  }
+
+  /**
+   * Whether a send to {@code conversationId} by {@code userId} can be decided without blocking (the
+   * conversation's members are cached).
+   */
+  public boolean canSendWithoutBlocking(long conversationId) {
+    return memberships.cached(conversationId) != null;
+  }
+
+  /** Resolves (creating if needed) the direct conversation with {@code toUserId}. Blocks. */
+  public long directConversation(long fromUserId, long toUserId) {
+    if (toUserId == fromUserId) {
+      throw ApiException.invalid("cannot start a direct conversation with yourself");
+    }
+    if (users.findUser(toUserId).isEmpty()) {
+      throw ApiException.notFound("no such user");
+    }
+    Conversation c =
+        conversations.getOrCreateDirect(ids.getAsLong(), fromUserId, toUserId, clock.millis());
+    return c.id();
+  }
+
+  /**
+   * Sends a client message. Authorization may block on a cold membership cache; call from a worker
+   * thread unless {@link #canSendWithoutBlocking} is true.
+   */
+  public CompletableFuture<SendResult> send(
+      Principal sender, long conversationId, String clientMsgId, JsonNode body) {
+    String canonical = bodies.canonical(body);
+    long[] members = authorize(sender.userId(), conversationId);
+    NewMessage m =
+        new NewMessage(
+            ids.getAsLong(),
+            conversationId,
+            sender.userId(),
+            sender.deviceId(),
+            clientMsgId,
+            clock.millis(),
+            canonical);
+    return writer.submit(m).thenApply(r -> afterCommit(r, members));
+  }
+
+  /** Writes a server-made message (e.g. a membership change) and fans it out. */
+  public CompletableFuture<SendResult> sendSystem(
+      long conversationId, long actorUserId, String bodyJson) {
+    long id = ids.getAsLong();
+    NewMessage m =
+        new NewMessage(id, conversationId, actorUserId, 0, "sys-" + id, clock.millis(), bodyJson);
+    return writer.submit(m).thenApply(r -> afterCommit(r, memberships.members(conversationId)));
+  }
+
+  /** Fans out to the given members (after membership changes the caller may add removed users). */
+  private SendResult afterCommit(AppendResult r, long[] members) {
+    StoredMessage s = r.message();
+    if (!r.duplicate()) {
+      memberships.committed(s.conversationId(), s.seq());
+      Outbound frame = new Outbound(MessageJson.frame(s), s.conversationId(), s.seq());
+      broker.publish(new LongArrayList(members), frame, s.senderDeviceId());
+      listener.stored(s, members);
+    }
+    return new SendResult(s, r.duplicate());
+  }
+
+  private long[] authorize(long userId, long conversationId) {
+    long[] members = memberships.members(conversationId);
+    if (java.util.Arrays.binarySearch(members, userId) < 0) {
+      if (members.length == 0 && conversations.find(conversationId).isEmpty()) {
+        throw ApiException.notFound("no such conversation");
+      }
+      throw new ApiException(ErrorCode.FORBIDDEN, "not a member of this conversation");
+    }
+    return members;
+  }
+}

@@ -1,0 +1,145 @@
+package io.parley.server.messaging;
+
+import io.parley.protocol.Frames;
+import io.parley.protocol.Json;
+import io.parley.server.conversation.ConversationStore;
+import io.parley.server.conversation.Memberships;
+import io.parley.server.delivery.Broker;
+import io.parley.server.delivery.Outbound;
+import io.parley.server.http.ApiException;
+import io.parley.server.http.Principal;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivered and read positions. Positions are cumulative, so updates are coalesced (highest seq per
+ * key wins) and written by one flusher thread every few milliseconds; a position lost in a crash
+ * only causes at-least-once redelivery. After a member's position rises, a {@code receipt} frame
+ * goes to the conversation's members (read receipts also reach the reader's own other devices,
+ * which clears their unread counts).
+ */
+public final class ReceiptService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ReceiptService.class);
+
+  private record Key(long owner, long conversationId) {}
+
+  private final MessageStore messages;
+  private final ConversationStore conversations;
+  private final Memberships memberships;
+  private final Broker broker;
+  private final ConcurrentHashMap<Key, Long> devicePositions = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Key, Long> delivered = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Key, Long> read = new ConcurrentHashMap<>();
+  private final Thread flusher;
+  private final long intervalMs;
+  private volatile boolean running = true;
+
+  public ReceiptService(
+      MessageStore messages,
+      ConversationStore conversations,
+      Memberships memberships,
+      Broker broker,
+      long intervalMs) {
+    this.messages = messages;
+    this.conversations = conversations;
+    this.memberships = memberships;
+    this.broker = broker;
+    this.intervalMs = intervalMs;
+    this.flusher = new Thread(this::run, "parley-receipts");
+    this.flusher.setDaemon(true);
+    this.flusher.start();
+  }
+
+  /** The device has received everything up to {@code seq}. May block on a cold cache. */
+  public void delivered(Principal p, long conversationId, long seq) {
+    long s = check(p, conversationId, seq);
+    devicePositions.merge(new Key(p.deviceId(), conversationId), s, Math::max);
+    delivered.merge(new Key(p.userId(), conversationId), s, Math::max);
+  }
+
+  /** The user has read everything up to {@code seq}. May block on a cold cache. */
+  public void read(Principal p, long conversationId, long seq) {
+    long s = check(p, conversationId, seq);
+    devicePositions.merge(new Key(p.deviceId(), conversationId), s, Math::max);
+    read.merge(new Key(p.userId(), conversationId), s, Math::max);
+  }
+
+  private long check(Principal p, long conversationId, long seq) {
+    if (seq < 0) {
+      throw ApiException.invalid("seq must not be negative");
+    }
+    if (!memberships.isMember(conversationId, p.userId())) {
+      throw ApiException.forbidden("not a member of this conversation");
+    }
+    long last = memberships.lastSeq(conversationId);
+    if (seq > last) {
+      // maybe committed elsewhere: refresh once before clamping
+      last = conversations.find(conversationId).map(c -> c.lastSeq()).orElse(last);
+      memberships.committed(conversationId, last);
+    }
+    return Math.min(seq, last);
+  }
+
+  private void run() {
+    while (running) {
+      try {
+        TimeUnit.MILLISECONDS.sleep(intervalMs);
+        flush();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        log.error("receipt flush failed", e);
+      }
+    }
+    flush();
+  }
+
+  /** Writes pending positions and emits receipts. Called by the flusher; public for shutdown. */
+  public synchronized void flush() {
+    for (Map.Entry<Key, Long> e : devicePositions.entrySet()) {
+      if (devicePositions.remove(e.getKey(), e.getValue())) {
+        messages.advanceDevicePosition(
+            e.getKey().owner(), e.getKey().conversationId(), e.getValue());
+      }
+    }
+    for (Map.Entry<Key, Long> e : delivered.entrySet()) {
+      Key k = e.getKey();
+      if (delivered.remove(k, e.getValue())
+          && conversations.advanceDelivered(k.conversationId(), k.owner(), e.getValue())) {
+        emit(k, "delivered", e.getValue());
+      }
+    }
+    for (Map.Entry<Key, Long> e : read.entrySet()) {
+      Key k = e.getKey();
+      if (read.remove(k, e.getValue())
+          && conversations.advanceRead(k.conversationId(), k.owner(), e.getValue())) {
+        emit(k, "read", e.getValue());
+      }
+    }
+  }
+
+  private void emit(Key k, String status, long seq) {
+    String json =
+        Json.write(
+            new Frames.Receipt(
+                Long.toString(k.conversationId()), Long.toString(k.owner()), status, seq));
+    // to every member: the others see the tick, the user's own devices sync their state
+    broker.publish(memberships.memberList(k.conversationId()), Outbound.of(json), 0);
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    flusher.interrupt();
+    try {
+      flusher.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    flush();
+  }
+}
