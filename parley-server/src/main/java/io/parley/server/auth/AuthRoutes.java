@@ -1,0 +1,153 @@
+package io.parley.server.auth;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.parley.server.http.ApiException;
+import io.parley.server.http.Authenticator;
+import io.parley.server.http.Http;
+import io.parley.server.http.Http.Response;
+import io.parley.server.http.Principal;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The REST endpoints of API.md for accounts and profiles: {@code /v1/auth/{signup,login,refresh,
+ * logout}}, {@code /v1/users/me} (GET, PATCH), {@code /v1/users/{user_id}} and {@code
+ * /v1/users?username=}. Expects a {@code BodyHandler} on {@code /v1/*} installed by the caller.
+ */
+public final class AuthRoutes {
+  private static final int MAX_USERNAME_FIELD = 256;
+  private static final int MAX_TOKEN_FIELD = 256;
+
+  private final AuthService auth;
+  private final Authenticator authenticator;
+
+  /**
+   * @param auth the account service
+   * @param authenticator verifies bearer tokens (normally the {@link TokenService})
+   */
+  public AuthRoutes(AuthService auth, Authenticator authenticator) {
+    this.auth = auth;
+    this.authenticator = authenticator;
+  }
+
+  /** Registers the routes on {@code router}. */
+  public void mount(Router router) {
+    Handler<RoutingContext> requireAuth = Http.requireAuth(authenticator);
+    router.post("/v1/auth/signup").handler(Http.blocking(this::signup));
+    router.post("/v1/auth/login").handler(Http.blocking(this::login));
+    router.post("/v1/auth/refresh").handler(Http.blocking(this::refresh));
+    router.post("/v1/auth/logout").handler(requireAuth).handler(Http.blocking(this::logout));
+    router.get("/v1/users/me").handler(requireAuth).handler(Http.blocking(this::me));
+    router.patch("/v1/users/me").handler(requireAuth).handler(Http.blocking(this::patchMe));
+    router.get("/v1/users").handler(requireAuth).handler(Http.blocking(this::byUsername));
+    router.get("/v1/users/:user_id").handler(requireAuth).handler(Http.blocking(this::byId));
+  }
+
+  /** {@code 201 {user_id, username}}. */
+  record SignupResponse(String userId, String username) {}
+
+  /** {@code 200 {access_token, refresh_token, expires_in, user_id, device_id}}. */
+  record LoginResponse(
+      String accessToken, String refreshToken, long expiresIn, String userId, String deviceId) {}
+
+  /** {@code 200 {access_token, refresh_token, expires_in}}. */
+  record RefreshResponse(String accessToken, String refreshToken, long expiresIn) {}
+
+  /** The public profile; every field is always present (avatar_media_id may be null). */
+  @JsonInclude(JsonInclude.Include.ALWAYS)
+  record Profile(
+      String userId, String username, String displayName, String about, String avatarMediaId) {
+    static Profile of(User u) {
+      return new Profile(
+          Long.toString(u.id()),
+          u.username(),
+          u.displayName(),
+          u.about() == null ? "" : u.about(),
+          u.avatarMediaId() == null ? null : Long.toString(u.avatarMediaId()));
+    }
+  }
+
+  private Response signup(RoutingContext ctx) {
+    ObjectNode body = Http.bodyObject(ctx);
+    String username = Http.requiredString(body, "username", MAX_USERNAME_FIELD);
+    String password = rawString(body, "password", AuthService.MAX_PASSWORD_CHARS);
+    String displayName = Http.optionalString(body, "display_name", 1024);
+    User u = auth.signup(username, password, displayName);
+    return Response.created(new SignupResponse(Long.toString(u.id()), u.username()));
+  }
+
+  private Response login(RoutingContext ctx) {
+    ObjectNode body = Http.bodyObject(ctx);
+    String username = Http.requiredString(body, "username", MAX_USERNAME_FIELD);
+    String password = rawString(body, "password", AuthService.MAX_PASSWORD_CHARS);
+    String deviceName = Http.optionalString(body, "device_name", 1024);
+    TokenService.Tokens t = auth.login(username, password, deviceName);
+    return Response.ok(
+        new LoginResponse(
+            t.accessToken(),
+            t.refreshToken(),
+            t.expiresIn(),
+            Long.toString(t.userId()),
+            Long.toString(t.deviceId())));
+  }
+
+  private Response refresh(RoutingContext ctx) {
+    ObjectNode body = Http.bodyObject(ctx);
+    String token = Http.requiredString(body, "refresh_token", MAX_TOKEN_FIELD);
+    TokenService.Tokens t = auth.refresh(token);
+    return Response.ok(new RefreshResponse(t.accessToken(), t.refreshToken(), t.expiresIn()));
+  }
+
+  private Response logout(RoutingContext ctx) {
+    auth.logout(Http.principal(ctx));
+    return Response.noContent();
+  }
+
+  private Response me(RoutingContext ctx) {
+    return Response.ok(Profile.of(auth.user(Http.principal(ctx).userId())));
+  }
+
+  private Response patchMe(RoutingContext ctx) {
+    Principal p = Http.principal(ctx);
+    ObjectNode body = Http.bodyObject(ctx);
+    String displayName =
+        Http.optionalString(body, "display_name", AuthService.MAX_DISPLAY_NAME_CHARS);
+    String about = Http.optionalString(body, "about", AuthService.MAX_ABOUT_CHARS);
+    JsonNode avatar = body.get("avatar_media_id");
+    Long avatarId =
+        avatar == null || avatar.isNull() ? null : Http.requiredId(body, "avatar_media_id");
+    return Response.ok(
+        Profile.of(auth.updateProfile(p.userId(), new ProfilePatch(displayName, about, avatarId))));
+  }
+
+  private Response byId(RoutingContext ctx) {
+    long id = Http.parseId(ctx.pathParam("user_id"), "user_id");
+    return Response.ok(Profile.of(auth.user(id)));
+  }
+
+  private Response byUsername(RoutingContext ctx) {
+    String username = ctx.queryParams().get("username");
+    if (username == null || username.isEmpty()) {
+      throw ApiException.invalid("query parameter username is required");
+    }
+    return Response.ok(Profile.of(auth.userByUsername(username)));
+  }
+
+  /** A required string that is kept verbatim (passwords may be all spaces). */
+  private static String rawString(JsonNode obj, String field, int maxLen) {
+    JsonNode v = obj.get(field);
+    if (v == null || v.isNull()) {
+      throw ApiException.invalid(field + " is required");
+    }
+    if (!v.isTextual()) {
+      throw ApiException.invalid(field + " must be a string");
+    }
+    if (v.asText().length() > maxLen) {
+      throw ApiException.invalid(field + " is longer than " + maxLen + " characters");
+    }
+    return v.asText();
+  }
+}
