@@ -14,9 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Parley node: the composition root. Wiring is by hand and split per feature ({@link
- * Wiring}); this class owns the lifecycle: start, and a graceful stop that tells clients to
- * reconnect, commits what is queued and closes the store.
+ * One Parley node: the composition root. Wiring is by hand and split per feature ({@link Wiring});
+ * this class owns the lifecycle: start, and a graceful stop that tells clients to reconnect,
+ * commits what is queued and closes the store.
  */
 public final class ParleyNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ParleyNode.class);
@@ -49,10 +49,16 @@ public final class ParleyNode implements AutoCloseable {
       throw e;
     }
     Router router = Router.router(vertx);
-    router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()));
+    router
+        .route("/v1/*")
+        .handler(BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()));
     w.mount(router);
     router.route().failureHandler(ctx -> Http.failByStatus(ctx));
-    router.route().last().handler(ctx -> Http.fail(ctx, io.parley.server.http.ApiException.notFound("no such endpoint")));
+    router
+        .route()
+        .last()
+        .handler(
+            ctx -> Http.fail(ctx, io.parley.server.http.ApiException.notFound("no such endpoint")));
 
     HttpServerOptions opts =
         new HttpServerOptions()
@@ -74,7 +80,8 @@ public final class ParleyNode implements AutoCloseable {
     } catch (Exception e) {
       w.close();
       vertx.close();
-      throw new IllegalStateException("cannot listen on port " + config.server().port() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot listen on port " + config.server().port() + ": " + e.getMessage(), e);
     }
     w.gateway().start();
     ParleyNode node = new ParleyNode(config, vertx, w, server);

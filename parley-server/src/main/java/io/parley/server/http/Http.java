@@ -206,4 +206,28 @@ public final class Http {
   public static Map<String, Object> errorBody(ErrorCode code, String message) {
     return Map.of("error", Map.of("code", code.wire(), "message", message));
   }
+
+  /** Failure handler for errors raised by Vert.x itself (e.g. body too large): API.md body. */
+  public static void failByStatus(RoutingContext ctx) {
+    if (ctx.failure() != null
+        && !(ctx.failure() instanceof io.vertx.ext.web.handler.HttpException)) {
+      fail(ctx, ctx.failure());
+      return;
+    }
+    int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+    ErrorCode code =
+        switch (status) {
+          case 400 -> ErrorCode.INVALID_ARGUMENT;
+          case 401 -> ErrorCode.UNAUTHORIZED;
+          case 403 -> ErrorCode.FORBIDDEN;
+          case 404 -> ErrorCode.NOT_FOUND;
+          case 405 -> ErrorCode.NOT_FOUND;
+          case 413 -> ErrorCode.TOO_LARGE;
+          case 415 -> ErrorCode.UNSUPPORTED_MEDIA_TYPE;
+          case 429 -> ErrorCode.RATE_LIMITED;
+          default -> status < 500 ? ErrorCode.INVALID_ARGUMENT : ErrorCode.INTERNAL;
+        };
+    String message = status == 413 ? "request body too large" : code.wire().replace('_', ' ');
+    fail(ctx, new ApiException(code, message));
+  }
 }

@@ -10,14 +10,17 @@ import java.util.function.Supplier;
 
 /** The node's Prometheus meters (served at {@code /metrics}). */
 public final class Metrics {
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Counter messagesStored;
   private final Timer storeBatch;
   private final io.micrometer.core.instrument.DistributionSummary batchSize;
 
   public Metrics() {
     messagesStored =
-        Counter.builder("parley_messages_stored").description("messages durably stored").register(registry);
+        Counter.builder("parley_messages_stored")
+            .description("messages durably stored")
+            .register(registry);
     storeBatch =
         Timer.builder("parley_store_batch")
             .description("group-commit transaction latency")

@@ -1,0 +1,233 @@
+package io.parley.server;
+
+import io.parley.server.auth.AuthRoutes;
+import io.parley.server.auth.AuthService;
+import io.parley.server.auth.PasswordHasher;
+import io.parley.server.auth.TokenService;
+import io.parley.server.config.ParleyConfig;
+import io.parley.server.conversation.ConversationRoutes;
+import io.parley.server.conversation.ConversationService;
+import io.parley.server.conversation.GroupService;
+import io.parley.server.conversation.Memberships;
+import io.parley.server.delivery.Broker;
+import io.parley.server.delivery.InMemoryBroker;
+import io.parley.server.gateway.ConnectionRegistry;
+import io.parley.server.gateway.FrameHandler;
+import io.parley.server.gateway.Gateway;
+import io.parley.server.gateway.SyncService;
+import io.parley.server.messaging.Bodies;
+import io.parley.server.messaging.MessageWriter;
+import io.parley.server.messaging.MessagingService;
+import io.parley.server.messaging.ReceiptService;
+import io.parley.server.messaging.Snowflake;
+import io.parley.server.ops.Metrics;
+import io.parley.server.ops.OpsRoutes;
+import io.parley.server.presence.PresenceRoutes;
+import io.parley.server.presence.PresenceService;
+import io.parley.server.store.Stores;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Hand wiring of every feature, one small method each. Owns the components' lifetimes; {@link
+ * #close} stops them in dependency order.
+ */
+public final class Wiring implements AutoCloseable {
+  private final Stores stores;
+  private final Metrics metrics;
+  private final ExecutorService workers;
+  private final MessageWriter writer;
+  private final ReceiptService receipts;
+  private final Broker broker;
+  private final Gateway gateway;
+  private final ConnectionRegistry connections;
+  private final Mounter mounter;
+
+  private Wiring(
+      Stores stores,
+      Metrics metrics,
+      ExecutorService workers,
+      MessageWriter writer,
+      ReceiptService receipts,
+      Broker broker,
+      Gateway gateway,
+      ConnectionRegistry connections,
+      Mounter mounter) {
+    this.stores = stores;
+    this.metrics = metrics;
+    this.workers = workers;
+    this.writer = writer;
+    this.receipts = receipts;
+    this.broker = broker;
+    this.gateway = gateway;
+    this.connections = connections;
+    this.mounter = mounter;
+  }
+
+  static Wiring build(ParleyConfig cfg, Vertx vertx, Clock clock) {
+    Stores stores = Stores.open(cfg.store());
+    try {
+      return build(cfg, vertx, clock, stores);
+    } catch (RuntimeException e) {
+      stores.close();
+      throw e;
+    }
+  }
+
+  private static Wiring build(ParleyConfig cfg, Vertx vertx, Clock clock, Stores stores) {
+    Snowflake ids = new Snowflake(cfg.node().id(), clock);
+    Metrics metrics = new Metrics();
+    ExecutorService workers = workers();
+
+    // auth
+    PasswordHasher hasher = new PasswordHasher(cfg.auth());
+    TokenService tokens =
+        new TokenService(cfg.auth(), Path.of(cfg.store().dataDir()), stores.users(), clock);
+    AuthService auth = new AuthService(cfg.auth(), stores.users(), hasher, tokens, ids, clock);
+
+    // delivery
+    ConnectionRegistry connections = new ConnectionRegistry();
+    Broker broker = new InMemoryBroker(connections);
+
+    // messaging
+    Memberships memberships = new Memberships(stores.conversations(), 500_000);
+    MessageWriter writer =
+        new MessageWriter(
+            stores.messages(),
+            cfg.messaging().writeBatchMax(),
+            cfg.messaging().writeQueueCapacity());
+    writer.setListener(metrics::batchCommitted);
+    MessagingService messaging =
+        new MessagingService(
+            writer,
+            stores.conversations(),
+            stores.users(),
+            memberships,
+            broker,
+            new Bodies(cfg.messaging().maxTextChars()),
+            ids,
+            clock);
+    ReceiptService receipts =
+        new ReceiptService(stores.messages(), stores.conversations(), memberships, broker, 20);
+
+    // conversations
+    ConversationService conversations =
+        new ConversationService(
+            stores.conversations(),
+            stores.messages(),
+            stores.users(),
+            messaging,
+            cfg.messaging().historyPageMax());
+    GroupService groups =
+        new GroupService(
+            stores.conversations(),
+            stores.users(),
+            memberships,
+            messaging,
+            broker,
+            cfg.groups(),
+            ids,
+            clock);
+
+    // presence and gateway
+    PresenceService presence = new PresenceService(connections, memberships, clock);
+    SyncService sync =
+        new SyncService(
+            stores.messages(),
+            stores.conversations(),
+            stores.users(),
+            cfg.websocket().outboundQueueBytes() / 2);
+    FrameHandler frames =
+        new FrameHandler(messaging, receipts, presence, memberships, broker, workers, clock);
+    Gateway gateway =
+        new Gateway(
+            vertx,
+            tokens,
+            connections,
+            sync,
+            presence,
+            frames,
+            workers,
+            cfg.websocket(),
+            Integer.toString(cfg.node().id()),
+            clock);
+
+    metrics.gauge("parley_connections", "open WebSocket connections", connections::size);
+    metrics.gauge(
+        "parley_write_queue", "sends waiting for the group-commit writer", writer::queued);
+
+    Mounter mounter =
+        router -> {
+          new AuthRoutes(auth, tokens).mount(router);
+          new ConversationRoutes(conversations, groups, messaging, receipts, tokens).mount(router);
+          new PresenceRoutes(presence, tokens).mount(router);
+          new OpsRoutes(metrics, stores.database()).mount(router);
+        };
+    return new Wiring(
+        stores, metrics, workers, writer, receipts, broker, gateway, connections, mounter);
+  }
+
+  private static ExecutorService workers() {
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            32,
+            32,
+            60,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(200_000),
+            r -> {
+              Thread t = new Thread(r, "parley-worker-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
+  void mount(Router router) {
+    mounter.mount(router);
+  }
+
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  public Stores stores() {
+    return stores;
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  public ConnectionRegistry connections() {
+    return connections;
+  }
+
+  @Override
+  public void close() {
+    writer.close();
+    receipts.close();
+    broker.close();
+    workers.shutdown();
+    try {
+      workers.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    stores.close();
+  }
+
+  @FunctionalInterface
+  private interface Mounter {
+    void mount(Router router);
+  }
+}
