@@ -21,20 +21,29 @@ import java.util.Optional;
  * Java, so both databases agree). A null display name at creation defaults to the username; a new
  * user's {@code about} is the empty string.
  *
- * <p>Refresh rotation is one transaction: the old token is consumed with a conditional {@code
- * UPDATE ... WHERE used_at IS NULL} (row-locked in PostgreSQL, serialized in SQLite), so of two
- * concurrent rotations of one token exactly one succeeds and the other is treated as reuse.
+ * <p>Refresh rotation and revocation are single transactions that first lock the device row ({@link
+ * #forUpdate}; SQLite's single writer serializes them anyway) and only then touch its tokens, so
+ * concurrent rotations of one token cannot deadlock: exactly one succeeds and the later ones see a
+ * used token, i.e. a replay, which revokes the device.
  */
 public abstract class JdbcUserStore implements UserStore {
   private static final String USER_COLS =
       "id, username, display_name, about, avatar_media_id, created_at";
   private static final String DEVICE_COLS = "id, user_id, name, created_at, revoked_at";
 
+  private static final RotateResult INVALID = new RotateResult(RotateResult.Outcome.INVALID, null);
+
   protected final Database db;
 
   protected JdbcUserStore(Database db) {
     this.db = db;
   }
+
+  /**
+   * Suffix of a {@code SELECT} that row-locks what it reads until commit, or "" where the single
+   * writer already serializes write transactions.
+   */
+  protected abstract String forUpdate();
 
   @Override
   public User createUser(
@@ -177,44 +186,65 @@ public abstract class JdbcUserStore implements UserStore {
       String oldHash, String newHash, long newExpiresAt, long now) {
     return db.write(
         c -> {
-          Long deviceId = null;
+          Long deviceId = tokenDevice(c, oldHash);
+          if (deviceId == null) {
+            return INVALID;
+          }
+          // lock order everywhere: device row first, then its tokens (no deadlocks in PostgreSQL)
+          Device device = lockDevice(c, deviceId);
+          if (device == null || !device.active()) {
+            return INVALID;
+          }
+          Long usedAt;
+          long expiresAt;
           try (PreparedStatement ps =
-              Sql.bind(
-                  c.prepareStatement(
-                      "UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?"
-                          + " AND used_at IS NULL AND expires_at > ? AND device_id IN"
-                          + " (SELECT id FROM devices WHERE revoked_at IS NULL)"
-                          + " RETURNING device_id"),
-                  now,
-                  oldHash,
-                  now)) {
-            try (ResultSet rs = ps.executeQuery()) {
-              if (rs.next()) {
-                deviceId = rs.getLong(1);
-              }
+                  Sql.bind(
+                      c.prepareStatement(
+                          "SELECT used_at, expires_at FROM refresh_tokens WHERE token_hash = ?"),
+                      oldHash);
+              ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+              return INVALID;
             }
+            usedAt = Sql.longOrNull(rs, "used_at");
+            expiresAt = rs.getLong("expires_at");
           }
-          if (deviceId != null) {
-            insertToken(c, newHash, deviceId, newExpiresAt);
-            return new RotateResult(
-                RotateResult.Outcome.ROTATED, findDevice(c, deviceId).orElseThrow());
+          if (expiresAt <= now) {
+            return INVALID;
+          }
+          if (usedAt != null) {
+            revokeLocked(c, deviceId, now);
+            return new RotateResult(RotateResult.Outcome.REUSED, null);
           }
           try (PreparedStatement ps =
-              Sql.bind(
-                  c.prepareStatement(
-                      "SELECT device_id FROM refresh_tokens WHERE token_hash = ?"
-                          + " AND used_at IS NOT NULL AND expires_at > ?"),
-                  oldHash,
-                  now)) {
-            try (ResultSet rs = ps.executeQuery()) {
-              if (rs.next()) {
-                revoke(c, rs.getLong(1), now);
-                return new RotateResult(RotateResult.Outcome.REUSED, null);
-              }
-            }
+              c.prepareStatement("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?")) {
+            Sql.bind(ps, now, oldHash).executeUpdate();
           }
-          return new RotateResult(RotateResult.Outcome.INVALID, null);
+          insertToken(c, newHash, deviceId, newExpiresAt);
+          return new RotateResult(RotateResult.Outcome.ROTATED, device);
         });
+  }
+
+  private static Long tokenDevice(Connection c, String hash) throws SQLException {
+    try (PreparedStatement ps =
+            Sql.bind(
+                c.prepareStatement("SELECT device_id FROM refresh_tokens WHERE token_hash = ?"),
+                hash);
+        ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? rs.getLong(1) : null;
+    }
+  }
+
+  /** Reads the device, row-locking it until the transaction ends where the dialect needs it. */
+  private Device lockDevice(Connection c, long deviceId) throws SQLException {
+    try (PreparedStatement ps =
+            Sql.bind(
+                c.prepareStatement(
+                    "SELECT " + DEVICE_COLS + " FROM devices WHERE id = ?" + forUpdate()),
+                deviceId);
+        ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? device(rs) : null;
+    }
   }
 
   private static int insertToken(Connection c, String hash, long deviceId, long expiresAt)
@@ -226,7 +256,13 @@ public abstract class JdbcUserStore implements UserStore {
     }
   }
 
-  private static void revoke(Connection c, long deviceId, long revokedAt) throws SQLException {
+  private void revoke(Connection c, long deviceId, long revokedAt) throws SQLException {
+    lockDevice(c, deviceId);
+    revokeLocked(c, deviceId, revokedAt);
+  }
+
+  private static void revokeLocked(Connection c, long deviceId, long revokedAt)
+      throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
             "UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")) {

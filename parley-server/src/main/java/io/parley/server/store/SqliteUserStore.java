@@ -5,4 +5,9 @@ public final class SqliteUserStore extends JdbcUserStore {
   public SqliteUserStore(Database db) {
     super(Backends.require(db, Database.Dialect.SQLITE));
   }
+
+  @Override
+  protected String forUpdate() {
+    return "";
+  }
 }
