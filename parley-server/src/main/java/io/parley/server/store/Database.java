@@ -1,0 +1,237 @@
+package io.parley.server.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.parley.server.config.ParleyConfig;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Locale;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The relational database behind the stores: SQLite (embedded, default) or PostgreSQL (cluster).
+ *
+ * <p>Opening runs the Flyway migrations of the dialect ({@code db/migration/sqlite} or {@code
+ * db/migration/postgresql}). All access goes through {@link #read} (auto-commit, may run
+ * concurrently) and {@link #write} (one transaction, committed before it returns).
+ *
+ * <p><b>SQLite</b>: the file {@code <data_dir>/<sqlite_file>} in WAL mode with {@code
+ * synchronous=FULL}, so a committed transaction survives SIGKILL and power loss. SQLite allows one
+ * writer at a time, so every write transaction runs on a single dedicated writer connection under a
+ * lock (no {@code SQLITE_BUSY} between our own writers); reads use a small pool of {@code
+ * query_only} connections that WAL lets run alongside the writer.
+ *
+ * <p><b>PostgreSQL</b>: one HikariCP pool of {@code pool_size} connections for reads and writes
+ * (READ COMMITTED); cross-node safety comes from row locks taken by the SQL itself.
+ */
+public final class Database implements Closeable {
+
+  /** The SQL dialect of a database. */
+  public enum Dialect {
+    SQLITE,
+    POSTGRES;
+
+    static Dialect of(String type) {
+      return switch (type == null ? "" : type.toLowerCase(Locale.ROOT)) {
+        case "sqlite" -> SQLITE;
+        case "postgres", "postgresql" -> POSTGRES;
+        default -> throw new IllegalArgumentException("unknown store.type: " + type);
+      };
+    }
+  }
+
+  /** Work on a connection; may throw {@link SQLException}. */
+  @FunctionalInterface
+  public interface SqlWork<T> {
+    T apply(Connection c) throws SQLException;
+  }
+
+  private static final int SQLITE_BUSY_TIMEOUT_MS = 10_000;
+  private static final int SQLITE_MAX_READERS = 4;
+
+  private final Dialect dialect;
+  private final HikariDataSource pool;
+  private final Connection writer; // SQLite only
+  private final ReentrantLock writeLock = new ReentrantLock();
+
+  private Database(Dialect dialect, HikariDataSource pool, Connection writer) {
+    this.dialect = dialect;
+    this.pool = pool;
+    this.writer = writer;
+  }
+
+  /** Opens (creating and migrating if needed) the database configured by {@code cfg}. */
+  public static Database open(ParleyConfig.Store cfg) {
+    return switch (Dialect.of(cfg.type())) {
+      case SQLITE -> openSqlite(cfg);
+      case POSTGRES -> openPostgres(cfg);
+    };
+  }
+
+  private static Database openSqlite(ParleyConfig.Store cfg) {
+    Path dir = Path.of(cfg.dataDir() == null ? "./data" : cfg.dataDir());
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create data_dir " + dir, e);
+    }
+    Path file = dir.resolve(cfg.sqliteFile() == null ? "parley.db" : cfg.sqliteFile());
+    String url = "jdbc:sqlite:" + file.toAbsolutePath();
+
+    SQLiteConfig sc = new SQLiteConfig();
+    sc.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    sc.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    sc.enforceForeignKeys(true);
+    sc.setBusyTimeout(SQLITE_BUSY_TIMEOUT_MS);
+    sc.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+    SQLiteDataSource ds = new SQLiteDataSource(sc);
+    ds.setUrl(url);
+
+    Connection writer = null;
+    HikariDataSource readers = null;
+    try {
+      writer = ds.getConnection();
+      migrate(ds, "sqlite");
+      writer.setAutoCommit(false);
+
+      HikariConfig hc = new HikariConfig();
+      hc.setPoolName("parley-sqlite-read");
+      hc.setDataSource(ds);
+      hc.setMaximumPoolSize(Math.max(1, Math.min(cfg.poolSize(), SQLITE_MAX_READERS)));
+      hc.setMinimumIdle(1);
+      hc.setConnectionInitSql("PRAGMA query_only = true");
+      readers = new HikariDataSource(hc);
+      return new Database(Dialect.SQLITE, readers, writer);
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(writer);
+      if (readers != null) {
+        readers.close();
+      }
+      throw new StoreException("cannot open SQLite database " + file, e);
+    }
+  }
+
+  private static Database openPostgres(ParleyConfig.Store cfg) {
+    HikariConfig hc = new HikariConfig();
+    hc.setPoolName("parley-pg");
+    hc.setJdbcUrl(cfg.postgresUrl());
+    hc.setUsername(cfg.postgresUser());
+    if (cfg.postgresPassword() != null && !cfg.postgresPassword().isEmpty()) {
+      hc.setPassword(cfg.postgresPassword());
+    }
+    hc.setMaximumPoolSize(Math.max(2, cfg.poolSize()));
+    hc.addDataSourceProperty("reWriteBatchedInserts", "true");
+    HikariDataSource pool = new HikariDataSource(hc);
+    try {
+      migrate(pool, "postgresql");
+    } catch (RuntimeException e) {
+      pool.close();
+      throw e;
+    }
+    return new Database(Dialect.POSTGRES, pool, null);
+  }
+
+  private static void migrate(DataSource ds, String folder) {
+    Flyway.configure()
+        .dataSource(ds)
+        .locations("classpath:db/migration/" + folder)
+        .load()
+        .migrate();
+  }
+
+  public Dialect dialect() {
+    return dialect;
+  }
+
+  /**
+   * Runs read-only work on an auto-commit connection. On SQLite it must not write (the connection
+   * is {@code query_only}).
+   */
+  public <T> T read(SqlWork<T> work) {
+    try (Connection c = pool.getConnection()) {
+      return work.apply(c);
+    } catch (SQLException e) {
+      throw new StoreException("read failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Runs {@code work} in one transaction and commits it; rolls back if it throws (a {@link
+   * SQLException} is rethrown wrapped in {@link StoreException}, runtime exceptions as they are).
+   * On SQLite all writes are serialized on the one writer connection.
+   */
+  public <T> T write(SqlWork<T> work) {
+    if (writer != null) {
+      writeLock.lock();
+      try {
+        return inTransaction(writer, work);
+      } finally {
+        writeLock.unlock();
+      }
+    }
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        return inTransaction(c, work);
+      } finally {
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw new StoreException("write failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static <T> T inTransaction(Connection c, SqlWork<T> work) {
+    try {
+      T result = work.apply(c);
+      c.commit();
+      return result;
+    } catch (SQLException e) {
+      rollback(c, e);
+      throw new StoreException("write failed: " + e.getMessage(), e);
+    } catch (RuntimeException | Error e) {
+      rollback(c, e);
+      throw e;
+    }
+  }
+
+  private static void rollback(Connection c, Throwable cause) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // closing after a failure
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    if (writer != null) {
+      writeLock.lock();
+      try {
+        closeQuietly(writer);
+      } finally {
+        writeLock.unlock();
+      }
+    }
+    pool.close();
+  }
+}

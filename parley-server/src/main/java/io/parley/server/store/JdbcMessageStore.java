@@ -1,0 +1,331 @@
+package io.parley.server.store;
+
+import io.parley.server.messaging.MessageStore;
+import io.parley.server.messaging.NewMessage;
+import io.parley.server.messaging.StoredMessage;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * {@link MessageStore} over JDBC; subclasses tell which failures are transient races.
+ *
+ * <p><b>append</b> runs one transaction per batch:
+ *
+ * <ol>
+ *   <li>look up the batch's (sender, client_msg_id) keys that are already stored, and dedupe
+ *       repeated keys within the batch (first occurrence wins), so duplicates consume no seq;
+ *   <li>per conversation, in ascending id order (a fixed lock order, so concurrent batches cannot
+ *       deadlock), reserve {@code k} seqs with {@code UPDATE conversations SET last_seq = last_seq
+ *       + k ... RETURNING last_seq}; in PostgreSQL that row lock serializes writers across nodes,
+ *       in SQLite the single writer connection does;
+ *   <li>insert the new rows with a plain {@code INSERT} and commit.
+ * </ol>
+ *
+ * If another connection stored one of the keys between steps 1 and 3 (possible only with
+ * PostgreSQL), the insert fails on the unique key, the transaction rolls back (releasing the
+ * reserved seqs, so no gap) and the whole batch is retried, this time seeing the duplicate. A batch
+ * naming a conversation that does not exist fails as a whole with {@link IllegalArgumentException}
+ * and stores nothing.
+ */
+public abstract class JdbcMessageStore implements MessageStore {
+  private static final String COLS =
+      "message_id, conversation_id, seq, sender_id, sender_device_id, client_msg_id, ts, body";
+  private static final int LOOKUP_CHUNK = 200;
+  private static final int MAX_ATTEMPTS = 8;
+
+  protected final Database db;
+
+  protected JdbcMessageStore(Database db) {
+    this.db = db;
+  }
+
+  /**
+   * Whether {@code e} is a race with another connection after which the batch can simply be retried
+   * (unique-key race, deadlock, serialization failure).
+   */
+  protected abstract boolean isTransientConflict(SQLException e);
+
+  @Override
+  public List<AppendResult> append(List<NewMessage> batch) {
+    if (batch.isEmpty()) {
+      return List.of();
+    }
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return db.write(c -> appendOnce(c, batch));
+      } catch (StoreException e) {
+        SQLException cause = e.sqlException();
+        if (attempt >= MAX_ATTEMPTS || cause == null || !isTransientConflict(cause)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private List<AppendResult> appendOnce(Connection c, List<NewMessage> batch) throws SQLException {
+    // 1. keys already stored, then new keys (first occurrence in the batch wins)
+    Map<Key, StoredMessage> existing = lookup(c, batch);
+    Map<Key, NewMessage> fresh = new LinkedHashMap<>();
+    for (NewMessage m : batch) {
+      Key k = Key.of(m);
+      if (!existing.containsKey(k)) {
+        fresh.putIfAbsent(k, m);
+      }
+    }
+    // 2. reserve seqs per conversation, in ascending conversation id order
+    Map<Long, List<NewMessage>> byConversation = new TreeMap<>();
+    for (NewMessage m : fresh.values()) {
+      byConversation.computeIfAbsent(m.conversationId(), id -> new ArrayList<>()).add(m);
+    }
+    Map<Key, StoredMessage> stored = new HashMap<>();
+    try (PreparedStatement reserve =
+        c.prepareStatement(
+            "UPDATE conversations SET last_seq = last_seq + ? WHERE id = ? RETURNING last_seq")) {
+      for (Map.Entry<Long, List<NewMessage>> e : byConversation.entrySet()) {
+        List<NewMessage> msgs = e.getValue();
+        long last;
+        try (ResultSet rs = Sql.bind(reserve, msgs.size(), e.getKey()).executeQuery()) {
+          if (!rs.next()) {
+            throw new IllegalArgumentException("no such conversation: " + e.getKey());
+          }
+          last = rs.getLong(1);
+        }
+        long seq = last - msgs.size();
+        for (NewMessage m : msgs) {
+          seq++;
+          stored.put(
+              Key.of(m),
+              new StoredMessage(
+                  m.messageId(),
+                  m.conversationId(),
+                  seq,
+                  m.senderId(),
+                  m.senderDeviceId(),
+                  m.clientMsgId(),
+                  m.ts(),
+                  m.bodyJson()));
+        }
+      }
+    }
+    // 3. insert
+    if (!stored.isEmpty()) {
+      try (PreparedStatement ins =
+          c.prepareStatement(
+              "INSERT INTO messages (" + COLS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+        for (StoredMessage m : stored.values()) {
+          Sql.bind(
+              ins,
+              m.messageId(),
+              m.conversationId(),
+              m.seq(),
+              m.senderId(),
+              m.senderDeviceId(),
+              m.clientMsgId(),
+              m.ts(),
+              m.bodyJson());
+          ins.addBatch();
+        }
+        ins.executeBatch();
+      }
+    }
+    // results in input order; only the first occurrence of a new key is not a duplicate
+    List<AppendResult> results = new ArrayList<>(batch.size());
+    for (NewMessage m : batch) {
+      Key k = Key.of(m);
+      StoredMessage old = existing.get(k);
+      if (old != null) {
+        results.add(new AppendResult(old, true));
+      } else {
+        results.add(new AppendResult(stored.get(k), fresh.get(k) != m));
+      }
+    }
+    return results;
+  }
+
+  /** Stored messages for the (sender, client_msg_id) keys of {@code batch}. */
+  private static Map<Key, StoredMessage> lookup(Connection c, List<NewMessage> batch)
+      throws SQLException {
+    Set<Key> distinct = new LinkedHashSet<>();
+    for (NewMessage m : batch) {
+      distinct.add(Key.of(m));
+    }
+    List<Key> keys = new ArrayList<>(distinct);
+    Map<Key, StoredMessage> found = new HashMap<>();
+    for (int from = 0; from < keys.size(); from += LOOKUP_CHUNK) {
+      List<Key> chunk = keys.subList(from, Math.min(keys.size(), from + LOOKUP_CHUNK));
+      StringBuilder sql =
+          new StringBuilder("SELECT ")
+              .append(COLS)
+              .append(" FROM messages WHERE (sender_id, client_msg_id) IN (VALUES ");
+      for (int i = 0; i < chunk.size(); i++) {
+        sql.append(i == 0 ? "(?, ?)" : ", (?, ?)");
+      }
+      sql.append(')');
+      try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+        int p = 1;
+        for (Key k : chunk) {
+          ps.setLong(p++, k.senderId());
+          ps.setString(p++, k.clientMsgId());
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            StoredMessage m = message(rs);
+            found.put(new Key(m.senderId(), m.clientMsgId()), m);
+          }
+        }
+      }
+    }
+    return found;
+  }
+
+  @Override
+  public Optional<StoredMessage> findByClientMsgId(long senderId, String clientMsgId) {
+    return db.read(
+        c ->
+            query(
+                    c,
+                    "SELECT " + COLS + " FROM messages WHERE sender_id = ? AND client_msg_id = ?",
+                    senderId,
+                    clientMsgId)
+                .stream()
+                .findFirst());
+  }
+
+  @Override
+  public List<StoredMessage> range(
+      long conversationId, long afterSeq, long beforeSeq, int limit, boolean newestFirst) {
+    if (limit <= 0) {
+      return List.of();
+    }
+    List<StoredMessage> out =
+        db.read(
+            c ->
+                query(
+                    c,
+                    "SELECT "
+                        + COLS
+                        + " FROM messages WHERE conversation_id = ? AND seq > ? AND seq < ?"
+                        + " ORDER BY seq "
+                        + (newestFirst ? "DESC" : "ASC")
+                        + " LIMIT ?",
+                    conversationId,
+                    afterSeq,
+                    beforeSeq,
+                    limit));
+    if (newestFirst) {
+      Collections.reverse(out);
+    }
+    return out;
+  }
+
+  @Override
+  public Optional<StoredMessage> last(long conversationId) {
+    return db.read(
+        c ->
+            query(
+                    c,
+                    "SELECT "
+                        + COLS
+                        + " FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT 1",
+                    conversationId)
+                .stream()
+                .findFirst());
+  }
+
+  @Override
+  public int countUnread(long conversationId, long userId, long afterSeq) {
+    return db.read(
+        c -> {
+          try (PreparedStatement ps =
+                  Sql.bind(
+                      c.prepareStatement(
+                          "SELECT COUNT(*) FROM messages"
+                              + " WHERE conversation_id = ? AND seq > ? AND sender_id <> ?"),
+                      conversationId,
+                      afterSeq,
+                      userId);
+              ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+          }
+        });
+  }
+
+  @Override
+  public void advanceDevicePosition(long deviceId, long conversationId, long seq) {
+    db.write(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO device_positions (device_id, conversation_id, delivered_seq)"
+                      + " VALUES (?, ?, ?) ON CONFLICT (device_id, conversation_id) DO UPDATE"
+                      + " SET delivered_seq = excluded.delivered_seq"
+                      + " WHERE device_positions.delivered_seq < excluded.delivered_seq")) {
+            return Sql.bind(ps, deviceId, conversationId, seq).executeUpdate();
+          }
+        });
+  }
+
+  @Override
+  public Map<Long, Long> devicePositions(long deviceId) {
+    return db.read(
+        c -> {
+          try (PreparedStatement ps =
+                  Sql.bind(
+                      c.prepareStatement(
+                          "SELECT conversation_id, delivered_seq FROM device_positions"
+                              + " WHERE device_id = ?"),
+                      deviceId);
+              ResultSet rs = ps.executeQuery()) {
+            Map<Long, Long> out = new HashMap<>();
+            while (rs.next()) {
+              out.put(rs.getLong(1), rs.getLong(2));
+            }
+            return out;
+          }
+        });
+  }
+
+  private static List<StoredMessage> query(Connection c, String sql, Object... params)
+      throws SQLException {
+    try (PreparedStatement ps = Sql.bind(c.prepareStatement(sql), params);
+        ResultSet rs = ps.executeQuery()) {
+      List<StoredMessage> out = new ArrayList<>();
+      while (rs.next()) {
+        out.add(message(rs));
+      }
+      return out;
+    }
+  }
+
+  private static StoredMessage message(ResultSet rs) throws SQLException {
+    return new StoredMessage(
+        rs.getLong(1),
+        rs.getLong(2),
+        rs.getLong(3),
+        rs.getLong(4),
+        rs.getLong(5),
+        rs.getString(6),
+        rs.getLong(7),
+        rs.getString(8));
+  }
+
+  /** The idempotency key of a message. */
+  private record Key(long senderId, String clientMsgId) {
+    static Key of(NewMessage m) {
+      return new Key(m.senderId(), m.clientMsgId());
+    }
+  }
+}

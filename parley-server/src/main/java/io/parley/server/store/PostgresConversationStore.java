@@ -1,0 +1,13 @@
+package io.parley.server.store;
+
+/** {@link JdbcConversationStore} on PostgreSQL. */
+public final class PostgresConversationStore extends JdbcConversationStore {
+  public PostgresConversationStore(Database db) {
+    super(Backends.require(db, Database.Dialect.POSTGRES));
+  }
+
+  @Override
+  protected String greatest(String a, String b) {
+    return "GREATEST(" + a + ", " + b + ")";
+  }
+}

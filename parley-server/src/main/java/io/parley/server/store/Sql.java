@@ -1,0 +1,43 @@
+package io.parley.server.store;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+
+/** Small JDBC helpers shared by the stores. */
+final class Sql {
+  private Sql() {}
+
+  /**
+   * Binds {@code values} to the parameters of {@code ps}, in order; null becomes an untyped NULL.
+   */
+  static PreparedStatement bind(PreparedStatement ps, Object... values) throws SQLException {
+    for (int i = 0; i < values.length; i++) {
+      Object v = values[i];
+      switch (v) {
+        case null -> ps.setNull(i + 1, Types.NULL);
+        case Long l -> ps.setLong(i + 1, l);
+        case Integer n -> ps.setLong(i + 1, n);
+        case String s -> ps.setString(i + 1, s);
+        default -> throw new IllegalArgumentException("cannot bind " + v.getClass());
+      }
+    }
+    return ps;
+  }
+
+  /** Binds a nullable string (typed NULL, which PostgreSQL needs). */
+  static void setString(PreparedStatement ps, int index, String value) throws SQLException {
+    if (value == null) {
+      ps.setNull(index, Types.VARCHAR);
+    } else {
+      ps.setString(index, value);
+    }
+  }
+
+  /** A nullable BIGINT column. */
+  static Long longOrNull(ResultSet rs, String column) throws SQLException {
+    long v = rs.getLong(column);
+    return rs.wasNull() ? null : v;
+  }
+}
