@@ -15,18 +15,13 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +48,7 @@ public final class ParleyClient implements AutoCloseable {
   private final boolean ownsWsClient;
   private final Context ctx;
   private final Inbox inbox;
-  private final List<ParleyListener> listeners = new CopyOnWriteArrayList<>();
+  private final Listeners listeners = new Listeners();
 
   // ---- state confined to ctx ----
   private WebSocket ws;
@@ -65,10 +60,8 @@ public final class ParleyClient implements AutoCloseable {
   private long reconnectTimer = -1;
   private int reconnectAttempt;
   private long reconnectAfterMs = -1;
-  private final Map<String, PendingSend> pending = new LinkedHashMap<>();
-  private final Map<String, Long> deliveredSeen = new HashMap<>();
-  private final Map<String, Long> deliveredSent = new HashMap<>();
-  private long deliveredTimer = -1;
+  private final SendQueue sends;
+  private final DeliveredBatcher delivered;
 
   // ---- visible to any thread ----
   private volatile boolean closed;
@@ -77,19 +70,6 @@ public final class ParleyClient implements AutoCloseable {
   private volatile CompletableFuture<Void> synced = new CompletableFuture<>();
   private volatile CompletableFuture<CloseInfo> closeFuture = new CompletableFuture<>();
   private volatile int connections;
-
-  private static final class PendingSend {
-    final String clientMsgId;
-    final String json;
-    final CompletableFuture<Frames.Ack> future = new CompletableFuture<>();
-    long timer = -1;
-    int attempts;
-
-    PendingSend(String clientMsgId, String json) {
-      this.clientMsgId = clientMsgId;
-      this.json = json;
-    }
-  }
 
   /** Creates a client; call {@link #connect()} to open the connection. */
   public ParleyClient(ClientOptions options) {
@@ -100,6 +80,8 @@ public final class ParleyClient implements AutoCloseable {
     this.wsClient = ownsWsClient ? newWebSocketClient(vertx) : options.webSocketClient;
     this.ctx = vertx.getOrCreateContext();
     this.inbox = new Inbox(options.keepInbox, options.dedupeCapacity, options.maxRecordedFrames);
+    this.sends = new SendQueue(vertx, options.ackTimeoutMs, this::wire);
+    this.delivered = new DeliveredBatcher(vertx, options.deliveredDelayMs, this::wire);
   }
 
   /** Connects with default options and waits (10 s) for {@code hello}: a test shortcut. */
@@ -170,21 +152,14 @@ public final class ParleyClient implements AutoCloseable {
 
   /** Sends a prepared frame (caller-chosen {@code client_msg_id}), retrying until acked. */
   public CompletableFuture<Frames.Ack> send(Frames.Send frame) {
-    PendingSend p = new PendingSend(frame.clientMsgId(), Json.write(frame));
+    CompletableFuture<Frames.Ack> f = new CompletableFuture<>();
     if (closed) {
-      p.future.completeExceptionally(new IllegalStateException("client closed"));
-      return p.future;
+      f.completeExceptionally(new IllegalStateException("client closed"));
+      return f;
     }
-    ctx.runOnContext(
-        v -> {
-          PendingSend prev = pending.putIfAbsent(p.clientMsgId, p);
-          if (prev != null) {
-            prev.future.whenComplete((a, e) -> complete(p.future, a, e));
-            return;
-          }
-          transmit(p);
-        });
-    return p.future;
+    String json = Json.write(frame);
+    ctx.runOnContext(v -> sends.add(frame.clientMsgId(), json, f));
+    return f;
   }
 
   /** Sends arbitrary text as one frame (tests send malformed frames). */
@@ -205,8 +180,8 @@ public final class ParleyClient implements AutoCloseable {
   public void markDelivered(String conversationId, long seq) {
     ctx.runOnContext(
         v -> {
-          deliveredSent.merge(conversationId, seq, Math::max);
-          write(Frames.Position.delivered(conversationId, seq));
+          delivered.explicitlySent(conversationId, seq);
+          wire(Json.write(Frames.Position.delivered(conversationId, seq)));
         });
   }
 
@@ -322,8 +297,7 @@ public final class ParleyClient implements AutoCloseable {
         v -> {
           cancelTimers();
           IllegalStateException ex = new IllegalStateException("client closed");
-          pending.values().forEach(p -> p.future.completeExceptionally(ex));
-          pending.clear();
+          sends.failAll(ex);
           if (connecting != null) {
             connecting.completeExceptionally(ex);
           }
@@ -435,7 +409,7 @@ public final class ParleyClient implements AutoCloseable {
       connecting.completeExceptionally(new ParleyClosedException(ci.code(), ci.reason()));
     }
     connecting = null;
-    listeners.forEach(l -> l.onClose(ci.code(), ci.reason()));
+    listeners.onClose(ci.code(), ci.reason());
     maybeReconnect(ci.code());
   }
 
@@ -473,12 +447,12 @@ public final class ParleyClient implements AutoCloseable {
       return;
     }
     inbox.recordFrame(frame);
-    listeners.forEach(l -> l.onFrame(frame));
+    listeners.onFrame(frame);
     try {
       dispatch(frame);
     } catch (IOException | RuntimeException e) {
       LOG.warn("bad {} frame from server: {}", frame.path("type").asText(), e.toString());
-      listeners.forEach(l -> l.onUnknown(frame));
+      listeners.onUnknown(frame);
     }
   }
 
@@ -488,46 +462,29 @@ public final class ParleyClient implements AutoCloseable {
       case "message" -> onMessage(Json.MAPPER.treeToValue(frame.get("message"), MessageView.class));
       case "ack" -> {
         Frames.Ack a = Json.MAPPER.treeToValue(frame, Frames.Ack.class);
-        PendingSend p = pending.remove(a.clientMsgId());
-        if (p != null) {
-          cancel(p.timer);
-          p.future.complete(a);
-        }
-        emit(l -> l.onAck(a));
-      }
-      case "receipt" -> {
-        Frames.Receipt r = Json.MAPPER.treeToValue(frame, Frames.Receipt.class);
-        emit(l -> l.onReceipt(r));
-      }
-      case "typing" -> {
-        Frames.Typing t = Json.MAPPER.treeToValue(frame, Frames.Typing.class);
-        emit(l -> l.onTyping(t));
-      }
-      case "presence" -> {
-        Frames.Presence p = Json.MAPPER.treeToValue(frame, Frames.Presence.class);
-        emit(l -> l.onPresence(p));
-      }
-      case "conversation" -> {
-        Frames.Conversation c = Json.MAPPER.treeToValue(frame, Frames.Conversation.class);
-        emit(l -> l.onConversation(c));
+        sends.acked(a);
+        listeners.onAck(a);
       }
       case "synced" -> {
-        flushDelivered();
+        delivered.flush();
         synced.complete(null);
-        emit(ParleyListener::onSynced);
+        listeners.onSynced();
       }
-      case "pong" -> emit(ParleyListener::onPong);
       case "error" -> onError(Json.MAPPER.treeToValue(frame, Frames.Error.class));
       case "reconnect" -> {
         Frames.Reconnect r = Json.MAPPER.treeToValue(frame, Frames.Reconnect.class);
-        emit(l -> l.onReconnect(r));
+        listeners.onReconnect(r);
         if (opts.autoReconnect && ws != null) {
           reconnectAfterMs = Math.max(0, r.retryAfterMs());
           reconnectAttempt = 0;
           ws.close((short) 1000, "reconnect requested");
         }
       }
-      default -> emit(l -> l.onUnknown(frame));
+      default -> {
+        if (!listeners.announce(frame)) {
+          listeners.onUnknown(frame);
+        }
+      }
     }
   }
 
@@ -542,11 +499,11 @@ public final class ParleyClient implements AutoCloseable {
     if (interval > 0) {
       pingTimer = vertx.setPeriodic(interval, id -> heartbeat(interval));
     }
-    pending.values().forEach(this::transmit);
+    sends.resendAll();
     if (connecting != null) {
       connecting.complete(h);
     }
-    emit(l -> l.onHello(h));
+    listeners.onHello(h);
   }
 
   private void heartbeat(long interval) {
@@ -567,67 +524,25 @@ public final class ParleyClient implements AutoCloseable {
       return;
     }
     if (opts.autoDelivered && m.conversationId() != null) {
-      deliveredSeen.merge(m.conversationId(), m.seq(), Math::max);
-      if (deliveredTimer == -1) {
-        deliveredTimer =
-            vertx.setTimer(
-                Math.max(1, opts.deliveredDelayMs),
-                id -> {
-                  deliveredTimer = -1;
-                  flushDelivered();
-                });
-      }
+      delivered.received(m.conversationId(), m.seq());
     }
     if (inbox.add(m)) {
-      emit(l -> l.onMessage(m));
+      listeners.onMessage(m);
     }
-  }
-
-  private void flushDelivered() {
-    if (ws == null) {
-      return;
-    }
-    deliveredSeen.forEach(
-        (conv, seq) -> {
-          Long sent = deliveredSent.get(conv);
-          if (sent == null || sent < seq) {
-            deliveredSent.put(conv, seq);
-            write(Frames.Position.delivered(conv, seq));
-          }
-        });
   }
 
   private void onError(Frames.Error e) {
-    if (e.clientMsgId() != null) {
-      PendingSend p = pending.get(e.clientMsgId());
-      // transient errors keep retrying; anything else is final for this send
-      if (p != null
-          && !"rate_limited".equals(e.code())
-          && !"internal".equals(e.code())
-          && !"unavailable".equals(e.code())) {
-        pending.remove(e.clientMsgId());
-        cancel(p.timer);
-        p.future.completeExceptionally(new ParleySendException(e));
-      }
-    }
-    emit(l -> l.onError(e));
+    sends.rejected(e);
+    listeners.onError(e);
   }
 
-  private void transmit(PendingSend p) {
-    cancel(p.timer);
-    if (ws != null && helloSeen) {
-      p.attempts++;
-      ws.writeTextMessage(p.json);
+  /** Writes {@code json} if the connection has completed its handshake (on ctx). */
+  private boolean wire(String json) {
+    if (ws == null || !helloSeen) {
+      return false;
     }
-    p.timer =
-        vertx.setTimer(
-            opts.ackTimeoutMs,
-            id -> {
-              p.timer = -1;
-              if (pending.get(p.clientMsgId) == p) {
-                transmit(p);
-              }
-            });
+    ws.writeTextMessage(json);
+    return true;
   }
 
   private void write(Object frame) {
@@ -640,25 +555,14 @@ public final class ParleyClient implements AutoCloseable {
         });
   }
 
-  private void emit(Consumer<ParleyListener> call) {
-    for (ParleyListener l : listeners) {
-      try {
-        call.accept(l);
-      } catch (RuntimeException e) {
-        LOG.warn("listener failed", e);
-      }
-    }
-  }
-
   private void cancelTimers() {
     cancel(helloTimer);
     cancel(pingTimer);
-    cancel(deliveredTimer);
-    helloTimer = pingTimer = deliveredTimer = -1;
+    delivered.cancel();
+    helloTimer = pingTimer = -1;
     if (closed) {
       cancel(reconnectTimer);
       reconnectTimer = -1;
-      pending.values().forEach(p -> cancel(p.timer));
     }
   }
 
