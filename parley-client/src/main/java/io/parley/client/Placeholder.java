@@ -1,3 +1,0 @@
-package io.parley.client;
-
-final class Placeholder {}
