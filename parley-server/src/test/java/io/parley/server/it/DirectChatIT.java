@@ -52,7 +52,8 @@ class DirectChatIT {
 
     Frames.Ack reply = b.sendText(conv, "hello alice").get(5, TimeUnit.SECONDS);
     assertThat(reply.seq()).isEqualTo(2);
-    assertThat(a.awaitMessages(conv, 1, Duration.ofSeconds(5)).get(0).text()).isEqualTo("hello alice");
+    assertThat(a.awaitMessages(conv, 1, Duration.ofSeconds(5)).get(0).text())
+        .isEqualTo("hello alice");
 
     // REST: same pair gets the same conversation
     assertThat(alice.http().createDirect(bob.id())).isEqualTo(conv);
@@ -63,10 +64,11 @@ class DirectChatIT {
 
     // a non-member can neither read nor send
     assertThatThrownBy(() -> mallory.http().history(conv, null, null, 50))
-        .isInstanceOfSatisfying(ParleyApiException.class, e -> assertThat(e.status()).isEqualTo(403));
-    assertThatThrownBy(
-            () -> mallory.http().sendRest(conv, "m1", Bodies.text("let me in")))
-        .isInstanceOfSatisfying(ParleyApiException.class, e -> assertThat(e.status()).isEqualTo(403));
+        .isInstanceOfSatisfying(
+            ParleyApiException.class, e -> assertThat(e.status()).isEqualTo(403));
+    assertThatThrownBy(() -> mallory.http().sendRest(conv, "m1", Bodies.text("let me in")))
+        .isInstanceOfSatisfying(
+            ParleyApiException.class, e -> assertThat(e.status()).isEqualTo(403));
     ParleyClient m = mallory.connect();
     assertThatThrownBy(() -> m.sendText(conv, "sneaky").get(5, TimeUnit.SECONDS))
         .hasMessageContaining("forbidden");
@@ -75,8 +77,11 @@ class DirectChatIT {
     String conv2 = carol.http().createDirect(alice.id());
     assertThat(conv2).isNotEqualTo(conv);
     assertThatThrownBy(() -> bob.http().history(conv2, null, null, 10))
-        .isInstanceOfSatisfying(ParleyApiException.class, e -> assertThat(e.status()).isEqualTo(403));
-    assertThat(bob.http().listConversations()).extracting(c -> c.conversationId()).containsExactly(conv);
+        .isInstanceOfSatisfying(
+            ParleyApiException.class, e -> assertThat(e.status()).isEqualTo(403));
+    assertThat(bob.http().listConversations())
+        .extracting(c -> c.conversationId())
+        .containsExactly(conv);
     // nothing of mallory's was stored
     assertThat(alice.http().history(conv, null, null, 50).messages()).hasSize(2);
   }

@@ -84,7 +84,8 @@ class GroupFanoutIT {
         } else {
           assertThat(order).isEqualTo(reference);
         }
-        assertThat(seqs).isEqualTo(java.util.stream.LongStream.rangeClosed(1, total).boxed().toList());
+        assertThat(seqs)
+            .isEqualTo(java.util.stream.LongStream.rangeClosed(1, total).boxed().toList());
       }
     }
     // each sender's own messages kept their send order
@@ -93,9 +94,13 @@ class GroupFanoutIT {
     for (int s = 0; s < 5; s++) {
       String prefix = "s" + s + "-";
       List<String> mine =
-          history.stream().map(MessageView::text).filter(t -> t != null && t.startsWith(prefix)).toList();
-      assertThat(mine).containsExactlyElementsOf(
-          java.util.stream.IntStream.range(0, perSender).mapToObj(i -> prefix + i).toList());
+          history.stream()
+              .map(MessageView::text)
+              .filter(t -> t != null && t.startsWith(prefix))
+              .toList();
+      assertThat(mine)
+          .containsExactlyElementsOf(
+              java.util.stream.IntStream.range(0, perSender).mapToObj(i -> prefix + i).toList());
     }
   }
 
@@ -112,26 +117,31 @@ class GroupFanoutIT {
 
     owner.http().setRole(id, admin.id(), "admin");
     assertThatThrownBy(() -> member.http().renameGroup(id, "mine"))
-        .isInstanceOfSatisfying(ParleyApiException.class, e -> assertThat(e.status()).isEqualTo(403));
+        .isInstanceOfSatisfying(
+            ParleyApiException.class, e -> assertThat(e.status()).isEqualTo(403));
     assertThat(admin.http().renameGroup(id, "renamed").name()).isEqualTo("renamed");
     assertThatThrownBy(() -> admin.http().setRole(id, member.id(), "admin"))
-        .isInstanceOfSatisfying(ParleyApiException.class, e -> assertThat(e.status()).isEqualTo(403));
+        .isInstanceOfSatisfying(
+            ParleyApiException.class, e -> assertThat(e.status()).isEqualTo(403));
     assertThatThrownBy(() -> outsider.http().getGroup(id))
-        .isInstanceOfSatisfying(ParleyApiException.class, e -> assertThat(e.status()).isEqualTo(403));
+        .isInstanceOfSatisfying(
+            ParleyApiException.class, e -> assertThat(e.status()).isEqualTo(403));
 
     admin.http().addMembers(id, List.of(outsider.id()));
     assertThat(outsider.http().getGroup(id).members()).hasSize(4);
     admin.http().removeMember(id, outsider.id());
     assertThatThrownBy(() -> outsider.http().history(id, null, null, 10))
-        .isInstanceOfSatisfying(ParleyApiException.class, e -> assertThat(e.status()).isEqualTo(403));
+        .isInstanceOfSatisfying(
+            ParleyApiException.class, e -> assertThat(e.status()).isEqualTo(403));
 
     owner.http().leaveGroup(id);
     Api.Group after = admin.http().getGroup(id);
     assertThat(after.members())
-        .anySatisfy(m -> {
-          assertThat(m.userId()).isEqualTo(admin.id());
-          assertThat(m.role()).isEqualTo("owner");
-        });
+        .anySatisfy(
+            m -> {
+              assertThat(m.userId()).isEqualTo(admin.id());
+              assertThat(m.role()).isEqualTo("owner");
+            });
 
     List<String> events =
         admin.http().history(id, null, null, 50).messages().stream()
@@ -157,7 +167,8 @@ class GroupFanoutIT {
       TestUser d = small.user("d");
       Api.Group g = a.http().createGroup("three", List.of(b.id(), c.id()));
       assertThatThrownBy(() -> a.http().addMembers(g.conversationId(), List.of(d.id())))
-          .isInstanceOfSatisfying(ParleyApiException.class, e -> assertThat(e.status()).isEqualTo(409));
+          .isInstanceOfSatisfying(
+              ParleyApiException.class, e -> assertThat(e.status()).isEqualTo(409));
       assertThat(a.http().getGroup(g.conversationId()).members()).hasSize(3);
     } finally {
       small.close();
