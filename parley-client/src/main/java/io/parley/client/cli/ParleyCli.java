@@ -78,6 +78,9 @@ public final class ParleyCli {
     } catch (ParleyApiException e) {
       out.println("error: " + e.status() + " " + e.code() + ": " + e.errorMessage());
       return 1;
+    } catch (java.io.UncheckedIOException e) {
+      out.println("error: cannot reach " + url + ": " + e.getMessage());
+      return 1;
     }
   }
 
