@@ -305,10 +305,12 @@ public final class ParleyClient implements AutoCloseable {
           (w == null ? io.vertx.core.Future.<Void>succeededFuture() : w.close((short) 1000, "bye"))
               .onComplete(ar -> done.complete(null));
         });
-    try {
-      done.get(2, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      LOG.debug("close did not finish cleanly: {}", e.toString());
+    if (!Context.isOnEventLoopThread()) { // never block an event loop (e.g. from a listener)
+      try {
+        done.get(2, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.debug("close did not finish cleanly: {}", e.toString());
+      }
     }
     if (ownsWsClient) {
       wsClient.close();

@@ -299,7 +299,7 @@ public final class ParleyHttp {
           http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       return new RawResponse(resp.statusCode(), resp.body(), resp.headers());
     } catch (IOException e) {
-      throw new UncheckedIOException(method + " " + path + " failed: " + e.getMessage(), e);
+      throw new UncheckedIOException(method + " " + path + " failed: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new UncheckedIOException(new IOException("interrupted", e));

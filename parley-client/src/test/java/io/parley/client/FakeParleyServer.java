@@ -238,7 +238,14 @@ final class FakeParleyServer implements AutoCloseable {
       error(req, 401, "unauthorized", "missing or bad token");
       return;
     }
-    if (key.equals("GET /v1/users/me")) {
+    if (key.equals("GET /v1/users") && req.getParam("username") != null) {
+      Account a = accounts.get(req.getParam("username"));
+      if (a == null) {
+        error(req, 404, "not_found", "no such user");
+      } else {
+        json(req, 200, obj().put("user_id", a.userId()).put("username", a.username()));
+      }
+    } else if (key.equals("GET /v1/users/me")) {
       Account a =
           accounts.values().stream().filter(x -> x.userId().equals(d.userId())).findFirst().get();
       json(req, 200, obj().put("user_id", a.userId()).put("username", a.username()));
