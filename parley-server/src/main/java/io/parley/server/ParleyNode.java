@@ -64,8 +64,10 @@ public final class ParleyNode implements AutoCloseable {
         new HttpServerOptions()
             .setHost(config.server().host())
             .setPort(config.server().port())
-            .setMaxWebSocketFrameSize(config.websocket().maxFrameBytes())
-            .setMaxWebSocketMessageSize(config.websocket().maxFrameBytes())
+            // hard cap at the socket; the configured limit is enforced by the gateway, which
+            // can then close with 1009 instead of a dropped connection
+            .setMaxWebSocketFrameSize(4 * config.websocket().maxFrameBytes())
+            .setMaxWebSocketMessageSize(4 * config.websocket().maxFrameBytes())
             .setWebSocketClosingTimeout(5)
             .setTcpNoDelay(true)
             .setReuseAddress(true);

@@ -145,7 +145,15 @@ public final class Wiring implements AutoCloseable {
             stores.users(),
             cfg.websocket().outboundQueueBytes() / 2);
     FrameHandler frames =
-        new FrameHandler(messaging, receipts, presence, memberships, broker, workers, clock);
+        new FrameHandler(
+            messaging,
+            receipts,
+            presence,
+            memberships,
+            broker,
+            workers,
+            cfg.websocket().maxFrameBytes(),
+            clock);
     Gateway gateway =
         new Gateway(
             vertx,

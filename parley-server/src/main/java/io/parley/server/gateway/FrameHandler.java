@@ -43,6 +43,7 @@ public final class FrameHandler {
   private final Broker broker;
   private final ExecutorService workers;
   private final Clock clock;
+  private final int maxFrameBytes;
 
   public FrameHandler(
       MessagingService messaging,
@@ -51,7 +52,9 @@ public final class FrameHandler {
       Memberships memberships,
       Broker broker,
       ExecutorService workers,
+      int maxFrameBytes,
       Clock clock) {
+    this.maxFrameBytes = maxFrameBytes;
     this.messaging = messaging;
     this.receipts = receipts;
     this.presence = presence;
@@ -68,6 +71,10 @@ public final class FrameHandler {
 
   void onText(Connection c, String text) {
     c.touch(clock.millis());
+    if (text.length() * 3L > maxFrameBytes && utf8Length(text) > maxFrameBytes) {
+      c.close(CloseCodes.TOO_LARGE, "frame larger than " + maxFrameBytes + " bytes");
+      return;
+    }
     JsonNode frame;
     try {
       frame = Json.MAPPER.readTree(text);
@@ -196,6 +203,25 @@ public final class FrameHandler {
             error(c, ErrorCode.INTERNAL, "internal error", clientMsgId);
           }
         });
+  }
+
+  private static int utf8Length(String s) {
+    int n = s.length();
+    int bytes = 0;
+    for (int i = 0; i < n; i++) {
+      char ch = s.charAt(i);
+      if (ch < 0x80) {
+        bytes++;
+      } else if (ch < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(ch)) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
   }
 
   private static Principal p(Connection c) {
