@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * {@link MessageStore} over JDBC; subclasses tell which failures are transient races.
@@ -42,6 +44,8 @@ import java.util.TreeMap;
 public abstract class JdbcMessageStore implements MessageStore {
   private static final String COLS =
       "message_id, conversation_id, seq, sender_id, sender_device_id, client_msg_id, ts, body";
+  private static final String M_COLS =
+      Arrays.stream(COLS.split(", ")).map(col -> "m." + col).collect(Collectors.joining(", "));
   private static final int LOOKUP_CHUNK = 200;
   private static final int MAX_ATTEMPTS = 8;
 
@@ -165,14 +169,14 @@ public abstract class JdbcMessageStore implements MessageStore {
     Map<Key, StoredMessage> found = new HashMap<>();
     for (int from = 0; from < keys.size(); from += LOOKUP_CHUNK) {
       List<Key> chunk = keys.subList(from, Math.min(keys.size(), from + LOOKUP_CHUNK));
-      StringBuilder sql =
-          new StringBuilder("SELECT ")
-              .append(COLS)
-              .append(" FROM messages WHERE (sender_id, client_msg_id) IN (VALUES ");
+      // a join with a VALUES list: both SQLite and PostgreSQL probe the unique index per key
+      // (SQLite would scan the table for "(sender_id, client_msg_id) IN (VALUES ...)")
+      StringBuilder sql = new StringBuilder("SELECT ").append(M_COLS).append(" FROM (VALUES ");
       for (int i = 0; i < chunk.size(); i++) {
         sql.append(i == 0 ? "(?, ?)" : ", (?, ?)");
       }
-      sql.append(')');
+      sql.append(") AS k JOIN messages m")
+          .append(" ON m.sender_id = k.column1 AND m.client_msg_id = k.column2");
       try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
         int p = 1;
         for (Key k : chunk) {
