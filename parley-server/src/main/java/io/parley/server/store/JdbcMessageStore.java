@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -146,13 +147,14 @@ public abstract class JdbcMessageStore implements MessageStore {
     }
     // results in input order; only the first occurrence of a new key is not a duplicate
     List<AppendResult> results = new ArrayList<>(batch.size());
+    Set<Key> emitted = new HashSet<>();
     for (NewMessage m : batch) {
       Key k = Key.of(m);
       StoredMessage old = existing.get(k);
       if (old != null) {
         results.add(new AppendResult(old, true));
       } else {
-        results.add(new AppendResult(stored.get(k), fresh.get(k) != m));
+        results.add(new AppendResult(stored.get(k), !emitted.add(k)));
       }
     }
     return results;
