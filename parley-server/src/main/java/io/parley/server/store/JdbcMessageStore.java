@@ -8,8 +8,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * {@link MessageStore} over JDBC; subclasses tell which failures are transient races.
@@ -42,6 +45,8 @@ import java.util.TreeMap;
 public abstract class JdbcMessageStore implements MessageStore {
   private static final String COLS =
       "message_id, conversation_id, seq, sender_id, sender_device_id, client_msg_id, ts, body";
+  private static final String M_COLS =
+      Arrays.stream(COLS.split(", ")).map(col -> "m." + col).collect(Collectors.joining(", "));
   private static final int LOOKUP_CHUNK = 200;
   private static final int MAX_ATTEMPTS = 8;
 
@@ -142,13 +147,14 @@ public abstract class JdbcMessageStore implements MessageStore {
     }
     // results in input order; only the first occurrence of a new key is not a duplicate
     List<AppendResult> results = new ArrayList<>(batch.size());
+    Set<Key> emitted = new HashSet<>();
     for (NewMessage m : batch) {
       Key k = Key.of(m);
       StoredMessage old = existing.get(k);
       if (old != null) {
         results.add(new AppendResult(old, true));
       } else {
-        results.add(new AppendResult(stored.get(k), fresh.get(k) != m));
+        results.add(new AppendResult(stored.get(k), !emitted.add(k)));
       }
     }
     return results;
@@ -165,14 +171,14 @@ public abstract class JdbcMessageStore implements MessageStore {
     Map<Key, StoredMessage> found = new HashMap<>();
     for (int from = 0; from < keys.size(); from += LOOKUP_CHUNK) {
       List<Key> chunk = keys.subList(from, Math.min(keys.size(), from + LOOKUP_CHUNK));
-      StringBuilder sql =
-          new StringBuilder("SELECT ")
-              .append(COLS)
-              .append(" FROM messages WHERE (sender_id, client_msg_id) IN (VALUES ");
+      // a join with a VALUES list: both SQLite and PostgreSQL probe the unique index per key
+      // (SQLite would scan the table for "(sender_id, client_msg_id) IN (VALUES ...)")
+      StringBuilder sql = new StringBuilder("SELECT ").append(M_COLS).append(" FROM (VALUES ");
       for (int i = 0; i < chunk.size(); i++) {
         sql.append(i == 0 ? "(?, ?)" : ", (?, ?)");
       }
-      sql.append(')');
+      sql.append(") AS k JOIN messages m")
+          .append(" ON m.sender_id = k.column1 AND m.client_msg_id = k.column2");
       try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
         int p = 1;
         for (Key k : chunk) {

@@ -1,0 +1,183 @@
+package io.parley.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.parley.server.conversation.Conversation;
+import io.parley.server.conversation.ConversationStore;
+import io.parley.server.conversation.ConversationType;
+import io.parley.server.conversation.Member;
+import io.parley.server.conversation.Role;
+import io.parley.server.messaging.NewMessage;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The {@link ConversationStore} contract, run against every backend by its subclasses. */
+abstract class ConversationStoreContract extends StoreTestBase {
+  private static final long NOW = 1_700_000_000_000L;
+
+  private ConversationStore convs;
+
+  @BeforeEach
+  void setUp() {
+    convs = stores.conversations();
+  }
+
+  @Test
+  void directConversationIsOnePerUnorderedPair() {
+    Conversation c = convs.getOrCreateDirect(100, 1, 2, NOW);
+    assertThat(c).isEqualTo(new Conversation(100, ConversationType.DIRECT, null, NOW, 0));
+    assertThat(convs.getOrCreateDirect(101, 2, 1, NOW + 1)).isEqualTo(c);
+    assertThat(convs.getOrCreateDirect(102, 1, 2, NOW + 2)).isEqualTo(c);
+    assertThat(convs.find(101)).isEmpty();
+    assertThat(convs.members(100))
+        .extracting(Member::userId, Member::role)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(1L, Role.MEMBER),
+            org.assertj.core.groups.Tuple.tuple(2L, Role.MEMBER));
+    assertThat(convs.getOrCreateDirect(103, 1, 3, NOW).id()).isEqualTo(103);
+  }
+
+  @Test
+  void directConversationIsRaceSafe() throws Exception {
+    for (int round = 0; round < 5; round++) {
+      long a = nextId();
+      long b = nextId();
+      List<Conversation> got =
+          concurrently(
+              8,
+              t -> convs.getOrCreateDirect(nextId(), t % 2 == 0 ? a : b, t % 2 == 0 ? b : a, NOW));
+      assertThat(got.stream().map(Conversation::id).distinct()).hasSize(1);
+      assertThat(convs.memberCount(got.getFirst().id())).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void groupHasOwnerAndMembers() {
+    Conversation g = convs.createGroup(200, "Friends", 1, List.of(3L, 2L, 3L, 1L), NOW);
+    assertThat(g).isEqualTo(new Conversation(200, ConversationType.GROUP, "Friends", NOW, 0));
+    assertThat(convs.find(200)).contains(g);
+    assertThat(convs.members(200))
+        .containsExactly(
+            new Member(200, 1, Role.OWNER, NOW, 0, 0, 0),
+            new Member(200, 2, Role.MEMBER, NOW, 0, 0, 0),
+            new Member(200, 3, Role.MEMBER, NOW, 0, 0, 0));
+    assertThat(convs.memberCount(200)).isEqualTo(3);
+    assertThat(convs.member(200, 1).orElseThrow().role()).isEqualTo(Role.OWNER);
+    assertThat(convs.member(200, 4)).isEmpty();
+    assertThat(convs.find(201)).isEmpty();
+  }
+
+  @Test
+  void renameAndRoles() {
+    convs.createGroup(200, "Old", 1, List.of(2L), NOW);
+    assertThat(convs.rename(200, "New")).isTrue();
+    assertThat(convs.find(200).orElseThrow().title()).isEqualTo("New");
+    assertThat(convs.rename(999, "x")).isFalse();
+    assertThat(convs.setRole(200, 2, Role.ADMIN)).isTrue();
+    assertThat(convs.member(200, 2).orElseThrow().role()).isEqualTo(Role.ADMIN);
+    assertThat(convs.setRole(200, 5, Role.ADMIN)).isFalse();
+  }
+
+  @Test
+  void addAndRemoveMembers() {
+    convs.createGroup(200, "G", 1, List.of(2L), NOW);
+    appendMessages(200, 1, 3);
+    List<Long> added = convs.addMembers(200, List.of(2L, 4L, 5L, 4L), Role.MEMBER, NOW + 10);
+    assertThat(added).containsExactly(4L, 5L);
+    assertThat(convs.member(200, 4)).contains(new Member(200, 4, Role.MEMBER, NOW + 10, 3, 3, 3));
+    assertThat(convs.addMembers(200, List.of(6L), Role.ADMIN, NOW).getFirst()).isEqualTo(6L);
+    assertThat(convs.member(200, 6).orElseThrow().role()).isEqualTo(Role.ADMIN);
+    assertThat(convs.addMembers(999, List.of(7L), Role.MEMBER, NOW)).isEmpty();
+    assertThat(convs.memberCount(200)).isEqualTo(5);
+
+    assertThat(convs.removeMember(200, 4)).isTrue();
+    assertThat(convs.removeMember(200, 4)).isFalse();
+    assertThat(convs.member(200, 4)).isEmpty();
+    assertThat(convs.members(200)).extracting(Member::userId).containsExactly(1L, 2L, 6L, 5L);
+  }
+
+  @Test
+  void conversationsOfUserByRecentActivity() {
+    convs.createGroup(200, "quiet", 1, List.of(2L), NOW);
+    convs.createGroup(201, "busy", 1, List.of(3L), NOW);
+    convs.getOrCreateDirect(202, 1, 2, NOW);
+    convs.createGroup(203, "not mine", 2, List.of(3L), NOW);
+    appendMessages(201, 1, 5);
+    appendMessages(202, 2, 2);
+    assertThat(convs.conversationsOf(1))
+        .extracting(Conversation::id)
+        .containsExactly(201L, 202L, 200L);
+    assertThat(convs.conversationsOf(1).getFirst().lastSeq()).isEqualTo(5);
+    assertThat(convs.membershipsOf(1))
+        .extracting(Member::conversationId)
+        .containsExactlyInAnyOrder(200L, 201L, 202L);
+    assertThat(convs.membershipsOf(9)).isEmpty();
+    assertThat(convs.conversationsOf(9)).isEmpty();
+  }
+
+  @Test
+  void deliveredAndReadOnlyRise() {
+    convs.createGroup(200, "G", 1, List.of(2L), NOW);
+    assertThat(convs.advanceDelivered(200, 2, 5)).isTrue();
+    assertThat(convs.advanceDelivered(200, 2, 5)).isFalse();
+    assertThat(convs.advanceDelivered(200, 2, 3)).isFalse();
+    assertThat(convs.member(200, 2).orElseThrow().deliveredSeq()).isEqualTo(5);
+
+    assertThat(convs.advanceRead(200, 2, 3)).isTrue();
+    Member m = convs.member(200, 2).orElseThrow();
+    assertThat(m.readSeq()).isEqualTo(3);
+    assertThat(m.deliveredSeq()).as("read never lowers delivered").isEqualTo(5);
+
+    assertThat(convs.advanceRead(200, 2, 8)).isTrue();
+    m = convs.member(200, 2).orElseThrow();
+    assertThat(m.readSeq()).isEqualTo(8);
+    assertThat(m.deliveredSeq()).as("read implies delivered").isEqualTo(8);
+    assertThat(convs.advanceRead(200, 2, 8)).isFalse();
+    assertThat(convs.advanceRead(200, 2, 1)).isFalse();
+    assertThat(convs.member(200, 2).orElseThrow().readSeq()).isEqualTo(8);
+
+    assertThat(convs.advanceRead(200, 9, 1)).as("not a member").isFalse();
+    assertThat(convs.advanceDelivered(200, 9, 1)).isFalse();
+    assertThat(convs.member(200, 1).orElseThrow().readSeq()).as("others untouched").isZero();
+  }
+
+  @Test
+  void concurrentReadAdvancesKeepTheMaximum() throws Exception {
+    convs.createGroup(200, "G", 1, List.of(2L), NOW);
+    concurrently(
+        8,
+        t -> {
+          for (int i = 0; i < 25; i++) {
+            convs.advanceRead(200, 2, t * 25 + i);
+          }
+          return null;
+        });
+    Member m = convs.member(200, 2).orElseThrow();
+    assertThat(m.readSeq()).isEqualTo(199);
+    assertThat(m.deliveredSeq()).isEqualTo(199);
+  }
+
+  private void appendMessages(long conversationId, long sender, int n) {
+    List<NewMessage> batch =
+        java.util.stream.IntStream.range(0, n)
+            .mapToObj(
+                i ->
+                    new NewMessage(
+                        nextId(),
+                        conversationId,
+                        sender,
+                        1,
+                        "c" + nextId(),
+                        NOW,
+                        "{\"text\":\"x\"}"))
+            .toList();
+    Set<Long> seqs =
+        stores.messages().append(batch).stream()
+            .map(r -> r.message().seq())
+            .collect(Collectors.toSet());
+    assertThat(seqs).hasSize(n);
+  }
+}

@@ -1,0 +1,230 @@
+package io.parley.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.parley.server.messaging.MessageStore;
+import io.parley.server.messaging.MessageStore.AppendResult;
+import io.parley.server.messaging.NewMessage;
+import io.parley.server.messaging.StoredMessage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The {@link MessageStore} contract, run against every backend by its subclasses. */
+abstract class MessageStoreContract extends StoreTestBase {
+  private static final long NOW = 1_700_000_000_000L;
+  private static final long C1 = 500;
+  private static final long C2 = 501;
+
+  private MessageStore messages;
+
+  @BeforeEach
+  void setUp() {
+    messages = stores.messages();
+    stores.conversations().createGroup(C1, "one", 1, List.of(2L, 3L), NOW);
+    stores.conversations().createGroup(C2, "two", 1, List.of(2L), NOW);
+  }
+
+  @Test
+  void appendAssignsConsecutiveSeqsPerConversationInInputOrder() {
+    List<AppendResult> r =
+        messages.append(
+            List.of(msg(C1, 1, "a"), msg(C2, 2, "b"), msg(C1, 2, "c"), msg(C1, 3, "d")));
+    assertThat(r).extracting(x -> x.message().clientMsgId()).containsExactly("a", "b", "c", "d");
+    assertThat(r).extracting(x -> x.message().seq()).containsExactly(1L, 1L, 2L, 3L);
+    assertThat(r).noneMatch(AppendResult::duplicate);
+    assertThat(messages.append(List.of(msg(C1, 1, "e"))).getFirst().message().seq()).isEqualTo(4);
+    assertThat(lastSeq(C1)).isEqualTo(4);
+    assertThat(lastSeq(C2)).isEqualTo(1);
+    NewMessage in = msg(C2, 3, "f");
+    StoredMessage out = messages.append(List.of(in)).getFirst().message();
+    assertThat(out)
+        .isEqualTo(
+            new StoredMessage(
+                in.messageId(), C2, 2, 3, in.senderDeviceId(), "f", in.ts(), in.bodyJson()));
+    assertThat(messages.findByClientMsgId(3, "f")).contains(out);
+    assertThat(messages.findByClientMsgId(2, "f")).isEmpty();
+    assertThat(messages.append(List.of())).isEmpty();
+  }
+
+  @Test
+  void duplicatesWithinABatchConsumeNoSeq() {
+    List<AppendResult> r =
+        messages.append(
+            List.of(msg(C1, 1, "a"), msg(C1, 1, "a"), msg(C1, 2, "a"), msg(C1, 1, "b")));
+    assertThat(r).extracting(x -> x.message().seq()).containsExactly(1L, 1L, 2L, 3L);
+    assertThat(r).extracting(AppendResult::duplicate).containsExactly(false, true, false, false);
+    assertThat(r.get(1).message()).isEqualTo(r.get(0).message());
+    assertThat(lastSeq(C1)).isEqualTo(3);
+    assertThat(messages.range(C1, 0, Long.MAX_VALUE, 10, false)).hasSize(3);
+  }
+
+  @Test
+  void duplicatesAcrossBatchesReturnTheStoredMessage() {
+    StoredMessage first = messages.append(List.of(msg(C1, 1, "a"))).getFirst().message();
+    NewMessage retry = new NewMessage(nextId(), C1, 1, 9, "a", NOW + 5, "{\"text\":\"other\"}");
+    List<AppendResult> r = messages.append(List.of(retry, msg(C1, 2, "b"), retry));
+    assertThat(r.get(0)).isEqualTo(new AppendResult(first, true));
+    assertThat(r.get(1).message().seq()).as("no seq consumed by the duplicate").isEqualTo(2);
+    assertThat(r.get(2)).isEqualTo(new AppendResult(first, true));
+    assertThat(lastSeq(C1)).isEqualTo(2);
+  }
+
+  @Test
+  void unknownConversationFailsTheWholeBatch() {
+    assertThatThrownBy(() -> messages.append(List.of(msg(C1, 1, "a"), msg(999, 1, "b"))))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(lastSeq(C1)).isZero();
+    assertThat(messages.findByClientMsgId(1, "a")).isEmpty();
+    assertThat(messages.append(List.of(msg(C1, 1, "a"))).getFirst().message().seq()).isEqualTo(1);
+  }
+
+  @Test
+  void concurrentBatchesGetGapFreeSeqs() throws Exception {
+    int threads = 8;
+    int batchesPerThread = 30;
+    List<List<AppendResult>> all =
+        concurrently(
+            threads,
+            t -> {
+              List<AppendResult> mine = new ArrayList<>();
+              for (int b = 0; b < batchesPerThread; b++) {
+                List<NewMessage> batch = new ArrayList<>();
+                int n = 1 + ThreadLocalRandom.current().nextInt(8);
+                for (int i = 0; i < n; i++) {
+                  long conv = i % 3 == 2 ? C2 : C1;
+                  batch.add(msg(conv, 10 + t, "t" + t + "-b" + b + "-" + i));
+                }
+                mine.addAll(messages.append(batch));
+              }
+              return mine;
+            });
+    for (long conv : List.of(C1, C2)) {
+      List<Long> seqs =
+          all.stream()
+              .flatMap(List::stream)
+              .map(AppendResult::message)
+              .filter(m -> m.conversationId() == conv)
+              .map(StoredMessage::seq)
+              .sorted()
+              .toList();
+      assertThat(seqs).isEqualTo(LongStream.rangeClosed(1, seqs.size()).boxed().toList());
+      assertThat(lastSeq(conv)).isEqualTo(seqs.size());
+      assertThat(messages.range(conv, 0, Long.MAX_VALUE, 10_000, false))
+          .extracting(StoredMessage::seq)
+          .isEqualTo(seqs);
+    }
+  }
+
+  @Test
+  void concurrentDuplicateKeysAreStoredOnce() throws Exception {
+    int keys = 60;
+    List<List<AppendResult>> all =
+        concurrently(
+            6,
+            t -> {
+              List<AppendResult> mine = new ArrayList<>();
+              for (int start = 0; start < keys; start += 5) {
+                List<NewMessage> batch = new ArrayList<>();
+                for (int k = start; k < start + 5; k++) {
+                  batch.add(msg(C1, 1, "k" + ((k + t * 7) % keys)));
+                }
+                mine.addAll(messages.append(batch));
+              }
+              return mine;
+            });
+    Map<String, StoredMessage> byKey = new HashMap<>();
+    long fresh = 0;
+    for (AppendResult r : all.stream().flatMap(List::stream).toList()) {
+      StoredMessage prev = byKey.putIfAbsent(r.message().clientMsgId(), r.message());
+      assertThat(prev == null ? r.message() : prev).isEqualTo(r.message());
+      fresh += r.duplicate() ? 0 : 1;
+    }
+    assertThat(fresh).isEqualTo(keys);
+    assertThat(lastSeq(C1)).isEqualTo(keys);
+    assertThat(messages.range(C1, 0, Long.MAX_VALUE, 1000, false))
+        .extracting(StoredMessage::seq)
+        .isEqualTo(LongStream.rangeClosed(1, keys).boxed().toList());
+  }
+
+  @Test
+  void rangeInBothDirections() {
+    appendN(C1, 1, 10);
+    assertThat(seqs(messages.range(C1, 0, Long.MAX_VALUE, 3, false))).containsExactly(1L, 2L, 3L);
+    assertThat(seqs(messages.range(C1, 0, Long.MAX_VALUE, 3, true))).containsExactly(8L, 9L, 10L);
+    assertThat(seqs(messages.range(C1, 3, 8, 100, false))).containsExactly(4L, 5L, 6L, 7L);
+    assertThat(seqs(messages.range(C1, 3, 8, 2, true))).containsExactly(6L, 7L);
+    assertThat(seqs(messages.range(C1, 0, 5, 2, true))).containsExactly(3L, 4L);
+    assertThat(seqs(messages.range(C1, 7, Long.MAX_VALUE, 50, false))).containsExactly(8L, 9L, 10L);
+    assertThat(messages.range(C1, 10, Long.MAX_VALUE, 5, false)).isEmpty();
+    assertThat(messages.range(C1, 0, Long.MAX_VALUE, 0, false)).isEmpty();
+    assertThat(messages.range(C2, 0, Long.MAX_VALUE, 5, true)).isEmpty();
+  }
+
+  @Test
+  void lastMessage() {
+    assertThat(messages.last(C1)).isEmpty();
+    appendN(C1, 1, 4);
+    appendN(C2, 1, 1);
+    assertThat(messages.last(C1).orElseThrow().seq()).isEqualTo(4);
+    assertThat(messages.last(C2).orElseThrow().seq()).isEqualTo(1);
+  }
+
+  @Test
+  void countUnreadSkipsOwnMessages() {
+    appendN(C1, 1, 3); // seqs 1..3 from user 1
+    appendN(C1, 2, 2); // seqs 4..5 from user 2
+    assertThat(messages.countUnread(C1, 3, 0)).isEqualTo(5);
+    assertThat(messages.countUnread(C1, 2, 0)).isEqualTo(3);
+    assertThat(messages.countUnread(C1, 1, 0)).isEqualTo(2);
+    assertThat(messages.countUnread(C1, 3, 2)).isEqualTo(3);
+    assertThat(messages.countUnread(C1, 3, 5)).isZero();
+    assertThat(messages.countUnread(C2, 3, 0)).isZero();
+  }
+
+  @Test
+  void devicePositionsOnlyRise() {
+    assertThat(messages.devicePositions(77)).isEmpty();
+    messages.advanceDevicePosition(77, C1, 5);
+    messages.advanceDevicePosition(77, C1, 3);
+    messages.advanceDevicePosition(77, C2, 2);
+    messages.advanceDevicePosition(78, C1, 9);
+    assertThat(messages.devicePositions(77)).isEqualTo(Map.of(C1, 5L, C2, 2L));
+    messages.advanceDevicePosition(77, C1, 6);
+    assertThat(messages.devicePositions(77)).isEqualTo(Map.of(C1, 6L, C2, 2L));
+    assertThat(messages.devicePositions(78)).isEqualTo(Map.of(C1, 9L));
+  }
+
+  private NewMessage msg(long conversationId, long sender, String clientMsgId) {
+    return new NewMessage(
+        nextId(),
+        conversationId,
+        sender,
+        sender * 100,
+        clientMsgId,
+        NOW,
+        "{\"text\":\"" + clientMsgId + "\"}");
+  }
+
+  private void appendN(long conversationId, long sender, int n) {
+    List<NewMessage> batch = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      batch.add(msg(conversationId, sender, "m" + nextId()));
+    }
+    messages.append(batch);
+  }
+
+  private long lastSeq(long conversationId) {
+    return stores.conversations().find(conversationId).orElseThrow().lastSeq();
+  }
+
+  private static List<Long> seqs(List<StoredMessage> list) {
+    return list.stream().map(StoredMessage::seq).toList();
+  }
+}
