@@ -27,9 +27,7 @@ class BadInputIT {
 
   @BeforeAll
   static void start() {
-    node =
-        TestNode.start(
-            Map.of("websocket.max_frame_bytes", "8192"));
+    node = TestNode.start(Map.of("websocket.max_frame_bytes", "8192"));
   }
 
   @AfterAll
