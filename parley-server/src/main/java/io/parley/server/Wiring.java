@@ -20,6 +20,7 @@ import io.parley.server.messaging.MessageWriter;
 import io.parley.server.messaging.MessagingService;
 import io.parley.server.messaging.ReceiptService;
 import io.parley.server.messaging.Snowflake;
+import io.parley.server.ops.ApiDocsRoutes;
 import io.parley.server.ops.Metrics;
 import io.parley.server.ops.OpsRoutes;
 import io.parley.server.presence.PresenceRoutes;
@@ -177,6 +178,7 @@ public final class Wiring implements AutoCloseable {
           new ConversationRoutes(conversations, groups, messaging, receipts, tokens).mount(router);
           new PresenceRoutes(presence, tokens).mount(router);
           new OpsRoutes(metrics, stores.database()).mount(router);
+          new ApiDocsRoutes().mount(router);
         };
     return new Wiring(
         stores, metrics, workers, writer, receipts, broker, gateway, connections, mounter);

@@ -267,7 +267,8 @@ public final class FrameHandler {
 
   private void error(Connection c, ErrorCode code, String message, String clientMsgId) {
     c.send(Json.write(new Frames.Error(code.wire(), message, clientMsgId)));
-    if (c.countError(clock.millis(), ERROR_WINDOW_MS) > MAX_ERRORS_PER_WINDOW) {
+    boolean clientFault = code == ErrorCode.BAD_FRAME || code == ErrorCode.INVALID_ARGUMENT;
+    if (clientFault && c.countError(clock.millis(), ERROR_WINDOW_MS) > MAX_ERRORS_PER_WINDOW) {
       c.close(CloseCodes.RATE_LIMITED, "too many bad frames");
     }
   }

@@ -82,6 +82,9 @@ public final class SyncService {
     while (!c.isClosed()) {
       List<StoredMessage> page = messages.range(e.getKey(), after, Long.MAX_VALUE, PAGE, false);
       for (StoredMessage m : page) {
+        while (c.queuedBytes() > throttleBytes && !c.isClosed()) {
+          TimeUnit.MILLISECONDS.sleep(2);
+        }
         c.send(MessageJson.frame(m));
         after = m.seq();
         sent++;
@@ -89,9 +92,6 @@ public final class SyncService {
       e.setValue(after);
       if (page.size() < PAGE) {
         break;
-      }
-      while (c.queuedBytes() > throttleBytes && !c.isClosed()) {
-        TimeUnit.MILLISECONDS.sleep(2);
       }
     }
     return sent;

@@ -186,6 +186,11 @@ public final class Http {
     if (ctx.response().ended()) {
       return;
     }
+    while ((t instanceof java.util.concurrent.CompletionException
+            || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
     ApiException e;
     if (t instanceof ApiException ae) {
       e = ae;

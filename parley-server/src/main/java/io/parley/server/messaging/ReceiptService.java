@@ -64,6 +64,8 @@ public final class ReceiptService implements AutoCloseable {
   public void read(Principal p, long conversationId, long seq) {
     long s = check(p, conversationId, seq);
     devicePositions.merge(new Key(p.deviceId(), conversationId), s, Math::max);
+    // reading implies having received: the sender also gets its delivered tick
+    delivered.merge(new Key(p.userId(), conversationId), s, Math::max);
     read.merge(new Key(p.userId(), conversationId), s, Math::max);
   }
 
