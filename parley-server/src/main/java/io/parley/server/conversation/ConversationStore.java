@@ -52,8 +52,21 @@ public interface ConversationStore {
   List<Member> membershipsOf(long userId);
 
   /** Raises the member's delivered position to {@code seq}; true if it increased. */
-  boolean advanceDelivered(long conversationId, long userId, long seq);
+  default boolean advanceDelivered(long conversationId, long userId, long seq) {
+    return !advanceDelivered(List.of(new Position(userId, conversationId, seq))).isEmpty();
+  }
 
   /** Raises the member's read position (and delivered, which read implies); true if read rose. */
-  boolean advanceRead(long conversationId, long userId, long seq);
+  default boolean advanceRead(long conversationId, long userId, long seq) {
+    return !advanceRead(List.of(new Position(userId, conversationId, seq))).isEmpty();
+  }
+
+  /**
+   * Applies {@link #advanceDelivered(long, long, long)} to each update ({@code ownerId} = user) in
+   * one transaction; returns the updates that raised a position.
+   */
+  List<Position> advanceDelivered(List<Position> updates);
+
+  /** Applies {@link #advanceRead(long, long, long)} to each update in one transaction. */
+  List<Position> advanceRead(List<Position> updates);
 }

@@ -1,5 +1,6 @@
 package io.parley.server.messaging;
 
+import io.parley.server.conversation.Position;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,7 +40,12 @@ public interface MessageStore {
   int countUnread(long conversationId, long userId, long afterSeq);
 
   /** Raises the device's delivered position in a conversation (never lowers it). */
-  void advanceDevicePosition(long deviceId, long conversationId, long seq);
+  default void advanceDevicePosition(long deviceId, long conversationId, long seq) {
+    advanceDevicePositions(List.of(new Position(deviceId, conversationId, seq)));
+  }
+
+  /** Raises many device positions ({@code ownerId} = device) in one transaction. */
+  void advanceDevicePositions(List<Position> updates);
 
   /** The device's stored delivered positions, by conversation id. */
   Map<Long, Long> devicePositions(long deviceId);

@@ -4,10 +4,13 @@ import io.parley.protocol.Frames;
 import io.parley.protocol.Json;
 import io.parley.server.conversation.ConversationStore;
 import io.parley.server.conversation.Memberships;
+import io.parley.server.conversation.Position;
 import io.parley.server.delivery.Broker;
 import io.parley.server.delivery.Outbound;
 import io.parley.server.http.ApiException;
 import io.parley.server.http.Principal;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -102,35 +105,33 @@ public final class ReceiptService implements AutoCloseable {
 
   /** Writes pending positions and emits receipts. Called by the flusher; public for shutdown. */
   public synchronized void flush() {
-    for (Map.Entry<Key, Long> e : devicePositions.entrySet()) {
-      if (devicePositions.remove(e.getKey(), e.getValue())) {
-        messages.advanceDevicePosition(
-            e.getKey().owner(), e.getKey().conversationId(), e.getValue());
-      }
+    messages.advanceDevicePositions(drain(devicePositions));
+    for (Position p : conversations.advanceDelivered(drain(delivered))) {
+      emit(p, "delivered");
     }
-    for (Map.Entry<Key, Long> e : delivered.entrySet()) {
-      Key k = e.getKey();
-      if (delivered.remove(k, e.getValue())
-          && conversations.advanceDelivered(k.conversationId(), k.owner(), e.getValue())) {
-        emit(k, "delivered", e.getValue());
-      }
-    }
-    for (Map.Entry<Key, Long> e : read.entrySet()) {
-      Key k = e.getKey();
-      if (read.remove(k, e.getValue())
-          && conversations.advanceRead(k.conversationId(), k.owner(), e.getValue())) {
-        emit(k, "read", e.getValue());
-      }
+    for (Position p : conversations.advanceRead(drain(read))) {
+      emit(p, "read");
     }
   }
 
-  private void emit(Key k, String status, long seq) {
+  /** Takes the pending updates out of {@code pending}, keeping any that raced in meanwhile. */
+  private static List<Position> drain(ConcurrentHashMap<Key, Long> pending) {
+    List<Position> out = new ArrayList<>();
+    for (Map.Entry<Key, Long> e : pending.entrySet()) {
+      if (pending.remove(e.getKey(), e.getValue())) {
+        out.add(new Position(e.getKey().owner(), e.getKey().conversationId(), e.getValue()));
+      }
+    }
+    return out;
+  }
+
+  private void emit(Position p, String status) {
     String json =
         Json.write(
             new Frames.Receipt(
-                Long.toString(k.conversationId()), Long.toString(k.owner()), status, seq));
+                Long.toString(p.conversationId()), Long.toString(p.ownerId()), status, p.seq()));
     // to every member: the others see the tick, the user's own devices sync their state
-    broker.publish(memberships.memberList(k.conversationId()), Outbound.of(json), 0);
+    broker.publish(memberships.memberList(p.conversationId()), Outbound.of(json), 0);
   }
 
   @Override

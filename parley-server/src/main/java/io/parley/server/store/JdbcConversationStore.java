@@ -4,6 +4,7 @@ import io.parley.server.conversation.Conversation;
 import io.parley.server.conversation.ConversationStore;
 import io.parley.server.conversation.ConversationType;
 import io.parley.server.conversation.Member;
+import io.parley.server.conversation.Position;
 import io.parley.server.conversation.Role;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -203,27 +204,24 @@ public abstract class JdbcConversationStore implements ConversationStore {
   }
 
   @Override
-  public boolean advanceDelivered(long conversationId, long userId, long seq) {
-    return update(
+  public List<Position> advanceDelivered(List<Position> updates) {
+    return Sql.batchAdvance(
+        db,
         "UPDATE members SET delivered_seq = ?"
             + " WHERE conversation_id = ? AND user_id = ? AND delivered_seq < ?",
-        seq,
-        conversationId,
-        userId,
-        seq);
+        updates,
+        p -> new Object[] {p.seq(), p.conversationId(), p.ownerId(), p.seq()});
   }
 
   @Override
-  public boolean advanceRead(long conversationId, long userId, long seq) {
-    return update(
+  public List<Position> advanceRead(List<Position> updates) {
+    return Sql.batchAdvance(
+        db,
         "UPDATE members SET read_seq = ?, delivered_seq = "
             + greatest("delivered_seq", "?")
             + " WHERE conversation_id = ? AND user_id = ? AND read_seq < ?",
-        seq,
-        seq,
-        conversationId,
-        userId,
-        seq);
+        updates,
+        p -> new Object[] {p.seq(), p.seq(), p.conversationId(), p.ownerId(), p.seq()});
   }
 
   private boolean update(String sql, Object... params) {

@@ -1,5 +1,6 @@
 package io.parley.server.store;
 
+import io.parley.server.conversation.Position;
 import io.parley.server.messaging.MessageStore;
 import io.parley.server.messaging.NewMessage;
 import io.parley.server.messaging.StoredMessage;
@@ -270,18 +271,15 @@ public abstract class JdbcMessageStore implements MessageStore {
   }
 
   @Override
-  public void advanceDevicePosition(long deviceId, long conversationId, long seq) {
-    db.write(
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO device_positions (device_id, conversation_id, delivered_seq)"
-                      + " VALUES (?, ?, ?) ON CONFLICT (device_id, conversation_id) DO UPDATE"
-                      + " SET delivered_seq = excluded.delivered_seq"
-                      + " WHERE device_positions.delivered_seq < excluded.delivered_seq")) {
-            return Sql.bind(ps, deviceId, conversationId, seq).executeUpdate();
-          }
-        });
+  public void advanceDevicePositions(List<Position> updates) {
+    Sql.batchAdvance(
+        db,
+        "INSERT INTO device_positions (device_id, conversation_id, delivered_seq)"
+            + " VALUES (?, ?, ?) ON CONFLICT (device_id, conversation_id) DO UPDATE"
+            + " SET delivered_seq = excluded.delivered_seq"
+            + " WHERE device_positions.delivered_seq < excluded.delivered_seq",
+        updates,
+        p -> new Object[] {p.ownerId(), p.conversationId(), p.seq()});
   }
 
   @Override

@@ -145,6 +145,22 @@ abstract class ConversationStoreContract extends StoreTestBase {
   }
 
   @Test
+  void batchAdvanceReportsOnlyWhatRose() {
+    convs.createGroup(200, "G", 1, List.of(2L, 3L), NOW);
+    convs.advanceDelivered(200, 3, 9);
+    var p1 = new io.parley.server.conversation.Position(1, 200, 4);
+    var p2 = new io.parley.server.conversation.Position(2, 200, 6);
+    var p3 = new io.parley.server.conversation.Position(3, 200, 7);
+    var outsider = new io.parley.server.conversation.Position(9, 200, 7);
+    assertThat(convs.advanceDelivered(List.of(p1, p2, p3, outsider))).containsExactly(p1, p2);
+    assertThat(convs.advanceRead(List.of(p2, p3))).containsExactly(p2, p3);
+    assertThat(convs.advanceRead(List.of(p2))).isEmpty();
+    assertThat(convs.advanceDelivered(List.of())).isEmpty();
+    assertThat(convs.member(200, 3).orElseThrow().deliveredSeq()).isEqualTo(9);
+    assertThat(convs.member(200, 2).orElseThrow().readSeq()).isEqualTo(6);
+  }
+
+  @Test
   void concurrentReadAdvancesKeepTheMaximum() throws Exception {
     convs.createGroup(200, "G", 1, List.of(2L), NOW);
     concurrently(
