@@ -38,7 +38,8 @@ public final class PresenceService {
 
   public State state(long userId) {
     boolean online = connections.isOnline(userId);
-    return new State(userId, online, online ? clock.millis() : lastSeen.get(userId));
+    Long seen = online ? Long.valueOf(clock.millis()) : lastSeen.get(userId);
+    return new State(userId, online, seen);
   }
 
   /** Called after a connection registered; {@code count} connections the user now has. */
