@@ -64,13 +64,22 @@ final class Runner {
   private Map<String, Object> sweepBoth(String scenario, int fanout) throws Exception {
     Map<String, Object> json = new LinkedHashMap<>();
     List<Scenarios.Sweep> sweeps = new ArrayList<>();
-    try (ServerProcess p = parley(scenario, c.jfr && scenario.equals("direct"))) {
+    try (ServerProcess p = parley(scenario, false)) {
       Backend b = new Backend.Parley("127.0.0.1", p.port);
+      if (c.jfr && scenario.equals("direct")) {
+        // profile the measured steps only (not account setup, which is Argon2-bound)
+        String jfr = c.out.resolve("direct-server.jfr").toAbsolutePath().toString();
+        c.o.beforeMeasure = () -> p.jcmd("JFR.start", "name=bench", "settings=profile");
+        c.o.afterMeasure = () -> p.jcmd("JFR.stop", "name=bench", "filename=" + jfr);
+      }
       Scenarios.Sweep s =
           scenario.equals("direct") ? Scenarios.direct(b, c.o) : Scenarios.group(b, c.o);
       sweeps.add(s);
       json.put("parley", s.json());
       json.put("server_command", String.join(" ", p.command.subList(0, 3)) + " ...");
+    } finally {
+      c.o.beforeMeasure = () -> {};
+      c.o.afterMeasure = () -> {};
     }
     if (c.ceiling) {
       try (ServerProcess p = relay(scenario)) {

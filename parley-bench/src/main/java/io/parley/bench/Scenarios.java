@@ -29,6 +29,12 @@ final class Scenarios {
     int connectInFlight = 256;
     long drainMs = 15_000;
     double sloMs = 50;
+
+    /** Called after setup and warm-up, before the measured steps (e.g. start a JFR recording). */
+    Runnable beforeMeasure = () -> {};
+
+    /** Called after the measured steps. */
+    Runnable afterMeasure = () -> {};
   }
 
   /** Result of a rate sweep, with the steps kept for charts. */
@@ -87,6 +93,7 @@ final class Scenarios {
         Traffic.Step w = t.step(senders, fanout, rates[0], o.warmup, o.drainMs);
         json.put("warmup", w.toMap());
       }
+      o.beforeMeasure.run();
       List<Traffic.Step> steps = new ArrayList<>();
       List<Map<String, Object>> stepJson = new ArrayList<>();
       Traffic.Step best = null;
@@ -110,6 +117,7 @@ final class Scenarios {
           best = s;
         }
       }
+      o.afterMeasure.run();
       json.put("steps", stepJson);
       json.put("slo_p99_ms", o.sloMs);
       json.put("highest_rate_within_slo", best == null ? null : best.offered());

@@ -167,6 +167,25 @@ final class ServerProcess implements AutoCloseable {
     }
   }
 
+  /** Runs {@code jcmd <pid> args...}, e.g. JFR.start / JFR.stop around the measured steps. */
+  void jcmd(String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
+    cmd.add(Long.toString(pid()));
+    cmd.addAll(List.of(args));
+    try {
+      new ProcessBuilder(cmd)
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start()
+          .waitFor(60, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      System.err.println("jcmd failed: " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   @Override
   public void close() {
     process.destroy();
