@@ -1,0 +1,178 @@
+package io.parley.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The benchmark CLI: {@code bench.sh <scenario> [options]}; see {@link #USAGE}. */
+public final class BenchMain {
+  static final String USAGE =
+      """
+      usage: parley-bench/bench.sh <connections|direct|group|storm|cold-start|all> [options]
+
+      Starts a Parley node (and, for direct/group, the ceiling relay) as child JVMs on loopback,
+      drives them over the public WebSocket protocol, and writes result.json, summary.md and PNG
+      charts to bench-results/<timestamp>/.
+
+        --users N            direct: users in 1:1 pairs (default 2000)
+        --rates R1,R2,..     direct: offered messages/s to sweep (default 1000,2000,4000)
+        --seconds S          seconds per rate step (default 10)
+        --warmup S           warm-up seconds at the first rate, not reported (default 3)
+        --group-size N       group: members, all online (default 1024)
+        --senders S          group: sending members (default 4)
+        --group-rates R,..   group: offered messages/s to sweep (default 100,300)
+        --connections N      connections: sessions to open (default 20000)
+        --hold S             connections: seconds to hold them (default 30)
+        --sources K          connections: source addresses 127.0.0.1..K (default 4)
+        --storm-clients C    storm: clients (default 2000)
+        --missed M           storm: missed messages per client (default 20)
+        --cold-runs K        cold-start: runs (default 5)
+        --store sqlite|postgres   server store (default sqlite, embedded)
+        --postgres-url URL   with --store postgres (also --postgres-user/--postgres-password)
+        --server-cpus LIST   pin server (and relay) JVMs with taskset -c LIST (e.g. 1)
+        --load-cpus LIST     pin this load generator with taskset -a -p -c LIST (e.g. 0)
+        --jfr                record a JFR profile of the Parley server (server.jfr)
+        --no-ceiling         skip the ceiling relay runs
+        --event-loops N      load generator event loops (default 2)
+        --slo-ms MS          p99 send->receive bound for the sustainable rate (default 50)
+        --out DIR            results directory (default bench-results/<timestamp>)
+      """;
+
+  private BenchMain() {}
+
+  /** Parsed command line. */
+  static final class Cli {
+    String scenario;
+    Scenarios.Opts o = new Scenarios.Opts();
+    String store = "sqlite";
+    String pgUrl;
+    String pgUser;
+    String pgPassword;
+    String serverCpus;
+    String loadCpus;
+    boolean jfr;
+    boolean ceiling = true;
+    Path out;
+  }
+
+  static Cli parse(String[] args) {
+    Cli c = new Cli();
+    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+      return null;
+    }
+    c.scenario = args[0];
+    for (int i = 1; i < args.length; i++) {
+      String a = args[i];
+      switch (a) {
+        case "--jfr" -> c.jfr = true;
+        case "--no-ceiling" -> c.ceiling = false;
+        case "--help", "-h" -> {
+          return null;
+        }
+        default -> {
+          if (i + 1 >= args.length) {
+            throw new IllegalArgumentException("missing value for " + a);
+          }
+          String v = args[++i];
+          switch (a) {
+            case "--users" -> c.o.users = Integer.parseInt(v);
+            case "--rates" -> c.o.rates = doubles(v);
+            case "--seconds" -> c.o.seconds = Double.parseDouble(v);
+            case "--warmup" -> c.o.warmup = Double.parseDouble(v);
+            case "--group-size" -> c.o.groupSize = Integer.parseInt(v);
+            case "--senders" -> c.o.senders = Integer.parseInt(v);
+            case "--group-rates" -> c.o.groupRates = doubles(v);
+            case "--connections" -> c.o.connections = Integer.parseInt(v);
+            case "--hold" -> c.o.holdSeconds = Integer.parseInt(v);
+            case "--sources" -> c.o.sources = Integer.parseInt(v);
+            case "--storm-clients" -> c.o.stormClients = Integer.parseInt(v);
+            case "--missed" -> c.o.missed = Integer.parseInt(v);
+            case "--cold-runs" -> c.o.coldRuns = Integer.parseInt(v);
+            case "--event-loops" -> c.o.eventLoops = Integer.parseInt(v);
+            case "--slo-ms" -> c.o.sloMs = Double.parseDouble(v);
+            case "--store" -> c.store = v;
+            case "--postgres-url" -> c.pgUrl = v;
+            case "--postgres-user" -> c.pgUser = v;
+            case "--postgres-password" -> c.pgPassword = v;
+            case "--server-cpus" -> c.serverCpus = v;
+            case "--load-cpus" -> c.loadCpus = v;
+            case "--out" -> c.out = Path.of(v);
+            default -> throw new IllegalArgumentException("unknown option " + a);
+          }
+        }
+      }
+    }
+    return c;
+  }
+
+  private static double[] doubles(String v) {
+    return Arrays.stream(v.split(",")).mapToDouble(Double::parseDouble).toArray();
+  }
+
+  public static void main(String[] args) throws Exception {
+    Cli c;
+    try {
+      c = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.err.print(USAGE);
+      System.exit(2);
+      return;
+    }
+    if (c == null) {
+      System.out.print(USAGE);
+      return;
+    }
+    List<String> all = List.of("connections", "direct", "group", "storm", "cold-start");
+    List<String> todo = c.scenario.equals("all") ? all : List.of(c.scenario);
+    if (!all.containsAll(todo)) {
+      System.err.println("unknown scenario " + c.scenario);
+      System.err.print(USAGE);
+      System.exit(2);
+    }
+    if (c.out == null) {
+      c.out =
+          Path.of(
+              "bench-results",
+              LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    }
+    Files.createDirectories(c.out);
+    if (c.loadCpus != null) {
+      new ProcessBuilder(
+              "taskset", "-a", "-p", "-c", c.loadCpus, Long.toString(ProcessHandle.current().pid()))
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start()
+          .waitFor();
+    }
+    Runner r = new Runner(c);
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("machine", Runner.machine());
+    result.put("command", "bench.sh " + String.join(" ", args));
+    result.put("store", c.store);
+    result.put("server_cpus", c.serverCpus == null ? "unpinned" : c.serverCpus);
+    result.put("load_cpus", c.loadCpus == null ? "unpinned" : c.loadCpus);
+    Map<String, Object> scen = new LinkedHashMap<>();
+    result.put("scenarios", scen);
+    for (String s : todo) {
+      try {
+        scen.put(s, r.run(s));
+      } catch (Exception e) {
+        e.printStackTrace();
+        scen.put(s, Map.of("failed", e.toString()));
+      }
+      Report.writeJson(c.out.resolve("result.json"), result);
+    }
+    Path md = c.out.resolve("summary.md");
+    Files.writeString(md, Summary.markdown(result, new ArrayList<>(r.charts)));
+    System.out.println(Files.readString(md));
+    System.out.println("results in " + c.out.toAbsolutePath());
+    System.exit(0);
+  }
+}

@@ -1,3 +1,0 @@
-package io.parley.bench;
-
-final class Placeholder {}

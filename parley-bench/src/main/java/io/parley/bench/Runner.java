@@ -1,0 +1,215 @@
+package io.parley.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Runs scenarios against freshly started child JVMs (Parley and the ceiling relay). */
+final class Runner {
+  private final BenchMain.Cli c;
+  final List<String> charts = new ArrayList<>();
+
+  Runner(BenchMain.Cli c) {
+    this.c = c;
+  }
+
+  static Map<String, Object> machine() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("cpus", Runtime.getRuntime().availableProcessors());
+    m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+    m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          m.put("cpu_model", line.substring(line.indexOf(':') + 1).trim());
+          break;
+        }
+      }
+      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemTotal")) {
+          m.put("mem_total", line.substring(line.indexOf(':') + 1).trim());
+          break;
+        }
+      }
+    } catch (IOException e) {
+      // not Linux
+    }
+    return m;
+  }
+
+  Object run(String scenario) throws Exception {
+    System.err.println("== " + scenario);
+    return switch (scenario) {
+      case "direct" -> sweepBoth("direct", 1);
+      case "group" -> sweepBoth("group", c.o.groupSize - 1);
+      case "connections" -> {
+        try (ServerProcess p = parley("connections", false)) {
+          yield Scenarios.connections(new Backend.Parley("127.0.0.1", p.port), p, c.o);
+        }
+      }
+      case "storm" -> {
+        try (ServerProcess p = parley("storm", false)) {
+          yield Scenarios.storm(new Backend.Parley("127.0.0.1", p.port), c.o);
+        }
+      }
+      case "cold-start" -> coldStart();
+      default -> throw new IllegalArgumentException(scenario);
+    };
+  }
+
+  private Map<String, Object> sweepBoth(String scenario, int fanout) throws Exception {
+    Map<String, Object> json = new LinkedHashMap<>();
+    List<Scenarios.Sweep> sweeps = new ArrayList<>();
+    try (ServerProcess p = parley(scenario, false)) {
+      Backend b = new Backend.Parley("127.0.0.1", p.port);
+      if (c.jfr && scenario.equals("direct")) {
+        // profile the measured steps only (not account setup, which is Argon2-bound)
+        String jfr = c.out.resolve("direct-server.jfr").toAbsolutePath().toString();
+        c.o.beforeMeasure = () -> p.jcmd("JFR.start", "name=bench", "settings=profile");
+        c.o.afterMeasure = () -> p.jcmd("JFR.stop", "name=bench", "filename=" + jfr);
+      }
+      Scenarios.Sweep s =
+          scenario.equals("direct") ? Scenarios.direct(b, c.o) : Scenarios.group(b, c.o);
+      sweeps.add(s);
+      json.put("parley", s.json());
+      json.put("server_command", String.join(" ", p.command.subList(0, 3)) + " ...");
+    } finally {
+      c.o.beforeMeasure = () -> {};
+      c.o.afterMeasure = () -> {};
+    }
+    if (c.ceiling) {
+      try (ServerProcess p = relay(scenario)) {
+        Backend b = new Backend.Relay("127.0.0.1", p.port);
+        Scenarios.Sweep s =
+            scenario.equals("direct") ? Scenarios.direct(b, c.o) : Scenarios.group(b, c.o);
+        sweeps.add(s);
+        json.put("ceiling", s.json());
+      }
+      json.put("ratio", ratios(sweeps.get(0), sweeps.get(1)));
+    }
+    Path tp = c.out.resolve(scenario + "-throughput.png");
+    Report.throughputChart(tp, scenario + ": delivered vs offered", fanout, sweeps);
+    Path lat = c.out.resolve(scenario + "-latency.png");
+    Report.latencyChart(lat, scenario + ": send->receive latency by percentile", sweeps);
+    charts.add(tp.getFileName().toString());
+    charts.add(lat.getFileName().toString());
+    return json;
+  }
+
+  /** Parley / ceiling, per offered rate and for the best rate within the SLO. */
+  static Map<String, Object> ratios(Scenarios.Sweep parley, Scenarios.Sweep ceiling) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    List<Map<String, Object>> per = new ArrayList<>();
+    for (int i = 0; i < Math.min(parley.steps().size(), ceiling.steps().size()); i++) {
+      Traffic.Step p = parley.steps().get(i);
+      Traffic.Step q = ceiling.steps().get(i);
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("offered", p.offered());
+      r.put("delivered_ratio", round(p.deliveredPerSec() / q.deliveredPerSec()));
+      r.put("p99_parley_ms", p.p99RecvMs());
+      r.put("p99_ceiling_ms", q.p99RecvMs());
+      per.add(r);
+    }
+    m.put("per_rate", per);
+    Object pb = parley.json().get("delivered_per_s_within_slo");
+    Object cb = ceiling.json().get("delivered_per_s_within_slo");
+    m.put(
+        "within_slo_ratio",
+        pb instanceof Number a && cb instanceof Number b
+            ? round(a.doubleValue() / b.doubleValue())
+            : null);
+    Object pm = parley.json().get("max_delivered_per_s");
+    Object cm = ceiling.json().get("max_delivered_per_s");
+    m.put(
+        "max_delivered_ratio",
+        pm instanceof Number a && cm instanceof Number b
+            ? round(a.doubleValue() / b.doubleValue())
+            : null);
+    return m;
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 1000) / 1000.0;
+  }
+
+  private List<String> jvm(String name, boolean jfr) {
+    List<String> a = new ArrayList<>();
+    if (jfr) {
+      a.add(
+          "-XX:StartFlightRecording=filename="
+              + c.out.resolve(name + "-server.jfr").toAbsolutePath()
+              + ",settings=profile,dumponexit=true");
+    }
+    return a;
+  }
+
+  ServerProcess parley(String name, boolean jfr) throws Exception {
+    Path data = Files.createDirectories(c.out.resolve("data-" + name + "-" + System.nanoTime()));
+    int port = ServerProcess.freePort();
+    Map<String, String> env = ServerProcess.parleyEnv(data.toAbsolutePath(), port, c.store);
+    if (c.pgUrl != null) {
+      env.put("PARLEY_STORE_POSTGRES_URL", c.pgUrl);
+    }
+    if (c.pgUser != null) {
+      env.put("PARLEY_STORE_POSTGRES_USER", c.pgUser);
+    }
+    if (c.pgPassword != null) {
+      env.put("PARLEY_STORE_POSTGRES_PASSWORD", c.pgPassword);
+    }
+    ServerProcess p =
+        ServerProcess.start(
+            "io.parley.server.Main",
+            List.of(),
+            env,
+            jvm(name, jfr),
+            c.serverCpus,
+            port,
+            c.out.resolve(name + "-server.log"));
+    if (p.awaitReady("/health/ready", 60_000) < 0) {
+      p.close();
+      throw new IllegalStateException("parley did not become ready; see " + name + "-server.log");
+    }
+    return p;
+  }
+
+  ServerProcess relay(String name) throws Exception {
+    int port = ServerProcess.freePort();
+    ServerProcess p =
+        ServerProcess.start(
+            "io.parley.bench.CeilingRelay",
+            List.of("--port", Integer.toString(port)),
+            Map.of(),
+            List.of(),
+            c.serverCpus,
+            port,
+            c.out.resolve(name + "-relay.log"));
+    if (p.awaitReady("/health/ready", 60_000) < 0) {
+      p.close();
+      throw new IllegalStateException("relay did not start");
+    }
+    return p;
+  }
+
+  private Map<String, Object> coldStart() throws Exception {
+    List<Long> ms = new ArrayList<>();
+    for (int i = 0; i < c.o.coldRuns; i++) {
+      try (ServerProcess p = parley("cold-" + i, false)) {
+        ms.add((System.nanoTime() - p.startedNanos) / 1_000_000);
+      }
+    }
+    // parley() returns once /health/ready answered 200; the times above include that poll
+    List<Long> sorted = new ArrayList<>(ms);
+    sorted.sort(null);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("runs_ms", ms);
+    m.put("median_ms", sorted.get(sorted.size() / 2));
+    m.put("min_ms", sorted.get(0));
+    m.put("max_ms", sorted.get(sorted.size() - 1));
+    System.err.println("cold-start: " + m);
+    return m;
+  }
+}
