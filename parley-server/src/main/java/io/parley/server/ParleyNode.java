@@ -2,13 +2,17 @@ package io.parley.server;
 
 import io.parley.server.config.ParleyConfig;
 import io.parley.server.http.Http;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,14 +28,14 @@ public final class ParleyNode implements AutoCloseable {
   private final ParleyConfig config;
   private final Vertx vertx;
   private final Wiring wiring;
-  private final HttpServer server;
+  private final List<HttpServer> servers;
   private volatile boolean stopped;
 
-  private ParleyNode(ParleyConfig config, Vertx vertx, Wiring wiring, HttpServer server) {
+  private ParleyNode(ParleyConfig config, Vertx vertx, Wiring wiring, List<HttpServer> servers) {
     this.config = config;
     this.vertx = vertx;
     this.wiring = wiring;
-    this.server = server;
+    this.servers = servers;
   }
 
   /** Builds and starts a node; blocks until it listens. */
@@ -48,37 +52,19 @@ public final class ParleyNode implements AutoCloseable {
       vertx.close();
       throw e;
     }
-    Router router = Router.router(vertx);
-    router
-        .route("/v1/*")
-        .handler(BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()));
-    w.mount(router);
-    router.route().failureHandler(ctx -> Http.failByStatus(ctx));
-    router
-        .route()
-        .last()
-        .handler(
-            ctx -> Http.fail(ctx, io.parley.server.http.ApiException.notFound("no such endpoint")));
-
-    HttpServerOptions opts =
-        new HttpServerOptions()
-            .setHost(config.server().host())
-            .setPort(config.server().port())
-            // hard cap at the socket; the configured limit is enforced by the gateway, which
-            // can then close with 1009 instead of a dropped connection
-            .setMaxWebSocketFrameSize(4 * config.websocket().maxFrameBytes())
-            .setMaxWebSocketMessageSize(4 * config.websocket().maxFrameBytes())
-            .setWebSocketClosingTimeout(5)
-            .setTcpNoDelay(true)
-            .setReuseAddress(true);
-    HttpServer server =
-        vertx
-            .createHttpServer(opts)
-            .requestHandler(router)
-            .webSocketHandshakeHandler(w.gateway()::handshake)
-            .webSocketHandler(w.gateway()::handle);
+    // One HTTP server per event loop, all on one port: connections spread over every loop.
+    int loops = Math.max(1, config.server().eventLoops());
+    List<HttpServer> servers = new CopyOnWriteArrayList<>();
     try {
-      server.listen().await(30, TimeUnit.SECONDS);
+      // Vert.x shares one listening socket among servers with the same host and port; a
+      // negative port means one random port shared by all instances (port 0 would give each
+      // instance its own).
+      int port = config.server().port() == 0 ? -1 : config.server().port();
+      vertx
+          .deployVerticle(
+              () -> new HttpVerticle(config, w, port, servers),
+              new DeploymentOptions().setInstances(loops))
+          .await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       w.close();
       vertx.close();
@@ -86,13 +72,66 @@ public final class ParleyNode implements AutoCloseable {
           "cannot listen on port " + config.server().port() + ": " + e.getMessage(), e);
     }
     w.gateway().start();
-    ParleyNode node = new ParleyNode(config, vertx, w, server);
-    log.info("Parley node {} listening on port {}", config.node().id(), node.port());
+    ParleyNode node = new ParleyNode(config, vertx, w, servers);
+    log.info(
+        "Parley node {} listening on port {} ({} event loops)",
+        config.node().id(),
+        node.port(),
+        loops);
     return node;
   }
 
+  /** One HTTP/WebSocket server on its own event loop. */
+  private static final class HttpVerticle extends VerticleBase {
+    private final ParleyConfig config;
+    private final Wiring wiring;
+    private final int port;
+    private final List<HttpServer> servers;
+
+    HttpVerticle(ParleyConfig config, Wiring wiring, int port, List<HttpServer> servers) {
+      this.config = config;
+      this.wiring = wiring;
+      this.port = port;
+      this.servers = servers;
+    }
+
+    @Override
+    public Future<?> start() {
+      Router router = Router.router(vertx);
+      router
+          .route("/v1/*")
+          .handler(BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()));
+      wiring.mount(router);
+      router.route().failureHandler(Http::failByStatus);
+      router
+          .route()
+          .last()
+          .handler(
+              ctx ->
+                  Http.fail(ctx, io.parley.server.http.ApiException.notFound("no such endpoint")));
+      HttpServerOptions opts =
+          new HttpServerOptions()
+              .setHost(config.server().host())
+              .setPort(port)
+              // hard cap at the socket; the configured limit is enforced by the gateway, which
+              // can then close with 1009 instead of a dropped connection
+              .setMaxWebSocketFrameSize(4 * config.websocket().maxFrameBytes())
+              .setMaxWebSocketMessageSize(4 * config.websocket().maxFrameBytes())
+              .setWebSocketClosingTimeout(5)
+              .setTcpNoDelay(true)
+              .setReuseAddress(true);
+      HttpServer server =
+          vertx
+              .createHttpServer(opts)
+              .requestHandler(router)
+              .webSocketHandshakeHandler(wiring.gateway()::handshake)
+              .webSocketHandler(wiring.gateway()::handle);
+      return server.listen().onSuccess(servers::add);
+    }
+  }
+
   public int port() {
-    return server.actualPort();
+    return servers.get(0).actualPort();
   }
 
   public ParleyConfig config() {
@@ -117,7 +156,7 @@ public final class ParleyNode implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     wiring.gateway().stop();
-    Future<Void> closed = server.close();
+    Future<Void> closed = Future.all(servers.stream().map(HttpServer::close).toList()).mapEmpty();
     try {
       closed.await(config.server().shutdownGraceSeconds(), TimeUnit.SECONDS);
     } catch (Exception e) {

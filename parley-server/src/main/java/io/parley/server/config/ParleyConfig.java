@@ -15,7 +15,14 @@ public record ParleyConfig(
 
   public record Node(int id) {}
 
-  public record Server(String host, int port, int maxBodyBytes, int shutdownGraceSeconds) {}
+  public record Server(
+      String host, int port, int eventLoops, int maxBodyBytes, int shutdownGraceSeconds) {
+    /** Configured event loops, or two per core when 0. */
+    @Override
+    public int eventLoops() {
+      return eventLoops > 0 ? eventLoops : 2 * Runtime.getRuntime().availableProcessors();
+    }
+  }
 
   public record Store(
       String type,

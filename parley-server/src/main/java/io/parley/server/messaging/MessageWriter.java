@@ -29,7 +29,10 @@ public final class MessageWriter implements AutoCloseable {
   private final int batchMax;
   private final ArrayBlockingQueue<Pending> queue;
   private final Thread thread;
+  private final ArrayBlockingQueue<Runnable> completions = new ArrayBlockingQueue<>(4096);
+  private final Thread completer;
   private volatile boolean running = true;
+  private volatile boolean completing = true;
   private volatile BatchListener listener = (size, nanos) -> {};
 
   /** Observes each committed batch (for metrics). */
@@ -44,7 +47,36 @@ public final class MessageWriter implements AutoCloseable {
     this.queue = new ArrayBlockingQueue<>(queueCapacity);
     this.thread = new Thread(this::run, "parley-message-writer");
     this.thread.setDaemon(true);
+    this.completer = new Thread(this::complete, "parley-message-completer");
+    this.completer.setDaemon(true);
     this.thread.start();
+    this.completer.start();
+  }
+
+  private void complete() {
+    while (completing || !completions.isEmpty()) {
+      try {
+        Runnable r = completions.poll(50, TimeUnit.MILLISECONDS);
+        if (r != null) {
+          r.run();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        log.error("message dependent failed", e);
+      }
+    }
+  }
+
+  /** Hands work to the completer, in order; blocks the writer if the completer lags far. */
+  private void handOff(Runnable r) {
+    try {
+      completions.put(r);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      r.run();
+    }
   }
 
   public void setListener(BatchListener listener) {
@@ -101,7 +133,8 @@ public final class MessageWriter implements AutoCloseable {
     } catch (RuntimeException e) {
       if (batch.size() == 1) {
         log.warn("append failed for message {}", messages.get(0).messageId(), e);
-        batch.get(0).done().completeExceptionally(e);
+        CompletableFuture<AppendResult> f = batch.get(0).done();
+        handOff(() -> f.completeExceptionally(e));
         return;
       }
       log.warn("batch of {} failed, retrying one by one", batch.size(), e);
@@ -111,13 +144,20 @@ public final class MessageWriter implements AutoCloseable {
       return;
     }
     listener.committed(batch.size(), System.nanoTime() - t0);
-    for (int i = 0; i < batch.size(); i++) {
-      try {
-        batch.get(i).done().complete(results.get(i));
-      } catch (RuntimeException e) {
-        log.error("message dependent failed", e);
-      }
+    List<CompletableFuture<AppendResult>> futures = new ArrayList<>(batch.size());
+    for (Pending p : batch) {
+      futures.add(p.done());
     }
+    handOff(
+        () -> {
+          for (int i = 0; i < futures.size(); i++) {
+            try {
+              futures.get(i).complete(results.get(i));
+            } catch (RuntimeException e) {
+              log.error("message dependent failed", e);
+            }
+          }
+        });
   }
 
   /** Stops accepting, commits what is queued, then stops. */
@@ -126,6 +166,8 @@ public final class MessageWriter implements AutoCloseable {
     running = false;
     try {
       thread.join(10_000);
+      completing = false;
+      completer.join(10_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
