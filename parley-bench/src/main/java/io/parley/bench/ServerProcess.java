@@ -40,6 +40,23 @@ final class ServerProcess implements AutoCloseable {
     return process.pid();
   }
 
+  /** The runnable server jar next to parley-server's jar on our classpath, or null. */
+  static Path shadedServerJar() {
+    for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      Path p = Path.of(e);
+      String name = p.getFileName() == null ? "" : p.getFileName().toString();
+      if (name.startsWith("parley-server-")
+          && name.endsWith(".jar")
+          && !name.endsWith("-all.jar")) {
+        Path all = p.resolveSibling(name.substring(0, name.length() - 4) + "-all.jar");
+        if (Files.isRegularFile(all)) {
+          return all;
+        }
+      }
+    }
+    return null;
+  }
+
   static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
@@ -90,9 +107,16 @@ final class ServerProcess implements AutoCloseable {
       }
     }
     cmd.add("-Dlogback.configurationFile=" + logback);
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(mainClass);
+    Path serverJar = "io.parley.server.Main".equals(mainClass) ? shadedServerJar() : null;
+    if (serverJar != null) {
+      // the production artifact, as bin/parley runs it (and class-data sharing needs jars only)
+      cmd.add("-jar");
+      cmd.add(serverJar.toString());
+    } else {
+      cmd.add("-cp");
+      cmd.add(System.getProperty("java.class.path"));
+      cmd.add(mainClass);
+    }
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

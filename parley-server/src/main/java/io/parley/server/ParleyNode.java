@@ -2,6 +2,7 @@ package io.parley.server;
 
 import io.parley.server.config.ParleyConfig;
 import io.parley.server.http.Http;
+import io.parley.server.store.Stores;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -12,6 +13,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -44,10 +46,13 @@ public final class ParleyNode implements AutoCloseable {
   }
 
   public static ParleyNode start(ParleyConfig config, Clock clock) {
+    // the store opens and migrates while Vert.x starts
+    CompletableFuture<Stores> opening =
+        CompletableFuture.supplyAsync(() -> Stores.open(config.store()));
     Vertx vertx = Vertx.vertx();
     Wiring w;
     try {
-      w = Wiring.build(config, vertx, clock);
+      w = Wiring.build(config, vertx, clock, opening);
     } catch (RuntimeException e) {
       vertx.close();
       throw e;

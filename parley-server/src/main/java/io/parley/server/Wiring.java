@@ -31,6 +31,7 @@ import io.vertx.ext.web.Router;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -73,7 +74,18 @@ public final class Wiring implements AutoCloseable {
   }
 
   static Wiring build(ParleyConfig cfg, Vertx vertx, Clock clock) {
-    Stores stores = Stores.open(cfg.store());
+    return build(cfg, vertx, clock, CompletableFuture.supplyAsync(() -> Stores.open(cfg.store())));
+  }
+
+  /** Builds on a store being opened (and migrated) concurrently with the rest of start-up. */
+  static Wiring build(
+      ParleyConfig cfg, Vertx vertx, Clock clock, CompletableFuture<Stores> opening) {
+    Stores stores;
+    try {
+      stores = opening.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof RuntimeException re ? re : e;
+    }
     try {
       return build(cfg, vertx, clock, stores);
     } catch (RuntimeException e) {

@@ -32,7 +32,7 @@ public final class AuthService {
   private final TokenService tokens;
   private final LongSupplier ids;
   private final Clock clock;
-  private final String dummyHash;
+  private final java.util.concurrent.CompletableFuture<String> dummyHash;
 
   /**
    * @param config the {@code auth} settings (username and password limits)
@@ -56,7 +56,10 @@ public final class AuthService {
     this.ids = idGenerator;
     this.clock = clock;
     // Verified against when the username is unknown, so both failures take the same time.
-    this.dummyHash = hasher.hash(UUID.randomUUID().toString());
+    // computed off the start-up path; the first login of an unknown user waits for it
+    this.dummyHash =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> hasher.hash(UUID.randomUUID().toString()));
   }
 
   /**
@@ -107,7 +110,7 @@ public final class AuthService {
     if (creds.isPresent()) {
       ok = hasher.verify(pw, creds.get().passwordHash());
     } else {
-      hasher.verify(pw, dummyHash);
+      hasher.verify(pw, dummyHash.join());
       ok = false;
     }
     if (!ok) {
