@@ -100,14 +100,13 @@ public final class SyncService {
   /** Current delivered/read positions of every member, so ticks missed while away show up. */
   private void sendReceipts(Connection c, List<Member> memberships) {
     for (Member mine : memberships) {
-      String conv = Long.toString(mine.conversationId());
       for (Member m : conversations.members(mine.conversationId())) {
-        String user = Long.toString(m.userId());
         if (m.deliveredSeq() > 0 && m.userId() != c.userId()) {
-          c.send(Json.write(new Frames.Receipt(conv, user, "delivered", m.deliveredSeq())));
+          c.send(
+              MessageJson.receipt(m.conversationId(), m.userId(), "delivered", m.deliveredSeq()));
         }
         if (m.readSeq() > 0) {
-          c.send(Json.write(new Frames.Receipt(conv, user, "read", m.readSeq())));
+          c.send(MessageJson.receipt(m.conversationId(), m.userId(), "read", m.readSeq()));
         }
       }
     }

@@ -57,6 +57,21 @@ public final class MessageJson {
         .toString();
   }
 
+  /** The {@code receipt} frame (ids are numeric, status a fixed word: nothing to escape). */
+  public static String receipt(long conversationId, long userId, String status, long seq) {
+    return new StringBuilder(112)
+        .append("{\"type\":\"receipt\",\"conversation_id\":\"")
+        .append(conversationId)
+        .append("\",\"user_id\":\"")
+        .append(userId)
+        .append("\",\"status\":\"")
+        .append(status)
+        .append("\",\"seq\":")
+        .append(seq)
+        .append('}')
+        .toString();
+  }
+
   /** {@code {"messages":[...],"has_more":b}}. */
   public static String page(List<StoredMessage> messages, boolean hasMore) {
     StringBuilder sb = new StringBuilder(64 + messages.size() * 256).append("{\"messages\":[");

@@ -1,7 +1,5 @@
 package io.parley.server.messaging;
 
-import io.parley.protocol.Frames;
-import io.parley.protocol.Json;
 import io.parley.server.conversation.ConversationStore;
 import io.parley.server.conversation.Memberships;
 import io.parley.server.conversation.Position;
@@ -126,10 +124,7 @@ public final class ReceiptService implements AutoCloseable {
   }
 
   private void emit(Position p, String status) {
-    String json =
-        Json.write(
-            new Frames.Receipt(
-                Long.toString(p.conversationId()), Long.toString(p.ownerId()), status, p.seq()));
+    String json = MessageJson.receipt(p.conversationId(), p.ownerId(), status, p.seq());
     // to every member: the others see the tick, the user's own devices sync their state
     broker.publish(memberships.memberList(p.conversationId()), Outbound.of(json), 0);
   }
