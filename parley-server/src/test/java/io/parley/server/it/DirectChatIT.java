@@ -12,24 +12,10 @@ import io.parley.server.it.TestNode.TestUser;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Two users chat 1:1 over real WebSockets; outsiders are refused. */
-class DirectChatIT {
-  static TestNode node;
-
-  @BeforeAll
-  static void start() {
-    node = TestNode.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
-
+class DirectChatIT extends SharedNode {
   @Test
   void twoUsersChatAndOutsidersAreRefused() throws Exception {
     TestUser alice = node.user("alice");

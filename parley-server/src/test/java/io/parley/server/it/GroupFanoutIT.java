@@ -13,24 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Groups: 50 members, concurrent senders, one order for all; management and rights. */
-class GroupFanoutIT {
-  static TestNode node;
-
-  @BeforeAll
-  static void start() {
-    node = TestNode.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
-
+class GroupFanoutIT extends SharedNode {
   @Test
   void fiftyMembersSeeEveryMessageInOneOrder() throws Exception {
     List<TestUser> users = new ArrayList<>();

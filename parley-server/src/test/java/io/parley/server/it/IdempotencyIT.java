@@ -8,24 +8,10 @@ import io.parley.protocol.Frames;
 import io.parley.server.it.TestNode.TestUser;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A repeated client_msg_id yields the same ack and one stored message. */
-class IdempotencyIT {
-  static TestNode node;
-
-  @BeforeAll
-  static void start() {
-    node = TestNode.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
-
+class IdempotencyIT extends SharedNode {
   @Test
   void resendAfterReconnectGetsSameAckAndOneMessage() throws Exception {
     TestUser alice = node.user("alice");

@@ -9,24 +9,10 @@ import io.parley.server.it.TestNode.TestUser;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A user with two devices gets every message on both; reading on one clears unread on both. */
-class MultiDeviceIT {
-  static TestNode node;
-
-  @BeforeAll
-  static void start() {
-    node = TestNode.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
-
+class MultiDeviceIT extends SharedNode {
   @Test
   void bothDevicesReceiveAndReadStateSyncs() throws Exception {
     TestUser alice = node.user("alice");

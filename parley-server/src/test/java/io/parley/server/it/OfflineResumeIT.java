@@ -16,24 +16,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Offline delivery and resume: backlog in order, then synced, then live; receipts catch up. */
-class OfflineResumeIT {
-  static TestNode node;
-
-  @BeforeAll
-  static void start() {
-    node = TestNode.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
-
+class OfflineResumeIT extends SharedNode {
   @Test
   void offlineRecipientGetsAllHundredInOrderThenSyncedThenLive() throws Exception {
     TestUser alice = node.user("alice");

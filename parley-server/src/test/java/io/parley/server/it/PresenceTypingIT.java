@@ -10,24 +10,10 @@ import io.parley.server.it.TestNode.TestUser;
 import java.time.Duration;
 import java.util.List;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Presence subscriptions (only between users sharing a conversation) and typing relay. */
-class PresenceTypingIT {
-  static TestNode node;
-
-  @BeforeAll
-  static void start() {
-    node = TestNode.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
-
+class PresenceTypingIT extends SharedNode {
   @Test
   void presenceFollowsConnectionsAndIsLimitedToContacts() throws Exception {
     TestUser alice = node.user("alice");
