@@ -4,6 +4,7 @@ import io.parley.protocol.CloseCodes;
 import io.parley.server.delivery.Outbound;
 import io.vertx.core.Context;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.impl.WebSocketImplBase;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -23,6 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * already sent; that closes the gap between backlog and live traffic.
  */
 public final class Connection {
+  /** How long a closing peer gets to answer the close handshake before the socket is cut. */
+  private static final long FORCE_CLOSE_MS = 3_000;
+
   private final ServerWebSocket ws;
   private final Context context;
   private final long userId;
@@ -34,6 +38,8 @@ public final class Connection {
   private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean goneOnce = new AtomicBoolean();
+  private volatile Runnable onGone;
 
   private final Object syncLock = new Object();
   private volatile boolean syncing = true;
@@ -223,13 +229,38 @@ public final class Connection {
           v -> {
             if (!ws.isClosed()) {
               ws.close(code, reason);
+              // a peer that does not read never receives the close frame: cut the TCP
+              // connection once the grace period is over so its buffers are released
+              context.owner().setTimer(FORCE_CLOSE_MS, t -> forceClose());
             }
           });
     }
   }
 
-  /** Marks closed after the socket closed by itself. */
-  void markClosed() {
+  private void forceClose() {
+    // ws.isClosed() is already true once the close frame is queued; look at the channel
+    if (ws instanceof WebSocketImplBase<?> impl
+        && impl.channelHandlerContext().channel().isOpen()) {
+      impl.channelHandlerContext().channel().close();
+      // Vert.x does not report a close it did not complete itself: clean up here
+      gone();
+    }
+  }
+
+  /** Sets what to do, once, when the connection is gone (unregister, presence). */
+  void onGone(Runnable cleanup) {
+    this.onGone = cleanup;
+  }
+
+  /** The socket is closed: drop queued frames and run the cleanup exactly once. */
+  void gone() {
+    markClosed();
+    if (goneOnce.compareAndSet(false, true) && onGone != null) {
+      onGone.run();
+    }
+  }
+
+  private void markClosed() {
     closed.set(true);
     queue.clear();
     synchronized (syncLock) {

@@ -133,12 +133,8 @@ public final class Gateway {
     ws.exceptionHandler(
         t -> log.debug("websocket error for device {}: {}", p.deviceId(), t.toString()));
     int count = registry.add(c);
-    ws.closeHandler(
-        v -> {
-          c.markClosed();
-          int remaining = registry.remove(c);
-          presence.disconnected(c, remaining);
-        });
+    c.onGone(() -> presence.disconnected(c, registry.remove(c)));
+    ws.closeHandler(v -> c.gone());
     presence.connected(p.userId(), count);
     ws.resume();
     workers.execute(

@@ -65,7 +65,9 @@ class SlowConsumerIT {
           }
           CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
         }
+        final int sentSoFar = sent;
         Awaitility.await()
+            .alias("server let go of bob's connection after " + sentSoFar + " messages")
             .atMost(Duration.ofSeconds(20))
             .until(
                 () -> node.node().wiring().connections().of(Long.parseLong(bob.id())).length == 0);
