@@ -26,7 +26,10 @@ public final class Main {
     String host = cfg.server().host().equals("0.0.0.0") ? "localhost" : cfg.server().host();
     String store =
         cfg.store().type().equals("sqlite")
-            ? "sqlite " + Path.of(cfg.store().dataDir(), cfg.store().sqliteFile()).toAbsolutePath()
+            ? "sqlite "
+                + Path.of(cfg.store().dataDir(), cfg.store().sqliteFile())
+                    .toAbsolutePath()
+                    .normalize()
             : "postgres " + cfg.store().postgresUrl();
     System.out.printf(
         "Parley node %d ready in %d ms%n  http:      http://%s:%d/%n  websocket: ws://%s:%d/v1/ws%n  store:     %s%n",
