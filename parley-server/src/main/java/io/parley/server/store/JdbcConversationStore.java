@@ -246,40 +246,32 @@ public abstract class JdbcConversationStore implements ConversationStore {
 
   private static List<Conversation> queryConversations(Connection c, String sql, Object... params)
       throws SQLException {
-    try (PreparedStatement ps = Sql.bind(c.prepareStatement(sql), params);
-        ResultSet rs = ps.executeQuery()) {
-      List<Conversation> out = new ArrayList<>();
-      while (rs.next()) {
-        out.add(
-            new Conversation(
-                rs.getLong(1),
-                ConversationType.valueOf(rs.getString(2).toUpperCase(Locale.ROOT)),
-                rs.getString(3),
-                rs.getLong(4),
-                rs.getLong(5)));
-      }
-      return out;
-    }
+    return Sql.query(c, sql, JdbcConversationStore::conversation, params);
+  }
+
+  private static Conversation conversation(ResultSet rs) throws SQLException {
+    return new Conversation(
+        rs.getLong(1),
+        ConversationType.valueOf(rs.getString(2).toUpperCase(Locale.ROOT)),
+        rs.getString(3),
+        rs.getLong(4),
+        rs.getLong(5));
   }
 
   private static List<Member> queryMembers(Connection c, String sql, Object... params)
       throws SQLException {
-    try (PreparedStatement ps = Sql.bind(c.prepareStatement(sql), params);
-        ResultSet rs = ps.executeQuery()) {
-      List<Member> out = new ArrayList<>();
-      while (rs.next()) {
-        out.add(
-            new Member(
-                rs.getLong(1),
-                rs.getLong(2),
-                Role.fromWire(rs.getString(3)),
-                rs.getLong(4),
-                rs.getLong(5),
-                rs.getLong(6),
-                rs.getLong(7)));
-      }
-      return out;
-    }
+    return Sql.query(c, sql, JdbcConversationStore::member, params);
+  }
+
+  private static Member member(ResultSet rs) throws SQLException {
+    return new Member(
+        rs.getLong(1),
+        rs.getLong(2),
+        Role.fromWire(rs.getString(3)),
+        rs.getLong(4),
+        rs.getLong(5),
+        rs.getLong(6),
+        rs.getLong(7));
   }
 
   private static String wire(Role role) {

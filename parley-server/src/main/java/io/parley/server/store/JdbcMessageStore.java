@@ -304,14 +304,7 @@ public abstract class JdbcMessageStore implements MessageStore {
 
   private static List<StoredMessage> query(Connection c, String sql, Object... params)
       throws SQLException {
-    try (PreparedStatement ps = Sql.bind(c.prepareStatement(sql), params);
-        ResultSet rs = ps.executeQuery()) {
-      List<StoredMessage> out = new ArrayList<>();
-      while (rs.next()) {
-        out.add(message(rs));
-      }
-      return out;
-    }
+    return Sql.query(c, sql, JdbcMessageStore::message, params);
   }
 
   private static StoredMessage message(ResultSet rs) throws SQLException {

@@ -275,22 +275,13 @@ public abstract class JdbcUserStore implements UserStore {
   }
 
   private static Optional<Device> findDevice(Connection c, long deviceId) throws SQLException {
-    try (PreparedStatement ps =
-        Sql.bind(
-            c.prepareStatement("SELECT " + DEVICE_COLS + " FROM devices WHERE id = ?"), deviceId)) {
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(device(rs)) : Optional.empty();
-      }
-    }
+    return Sql.queryOne(
+        c, "SELECT " + DEVICE_COLS + " FROM devices WHERE id = ?", JdbcUserStore::device, deviceId);
   }
 
   private static Optional<User> queryUser(Connection c, String sql, Object key)
       throws SQLException {
-    try (PreparedStatement ps = Sql.bind(c.prepareStatement(sql), key)) {
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(user(rs)) : Optional.empty();
-      }
-    }
+    return Sql.queryOne(c, sql, JdbcUserStore::user, key);
   }
 
   private static User user(ResultSet rs) throws SQLException {

@@ -26,6 +26,34 @@ final class Sql {
     return ps;
   }
 
+  /** Maps the current row of a result set. */
+  @FunctionalInterface
+  interface RowMapper<T> {
+    T map(ResultSet rs) throws SQLException;
+  }
+
+  /** Runs a query with bound {@code params} and maps every row. */
+  static <T> java.util.List<T> query(
+      java.sql.Connection c, String sql, RowMapper<T> row, Object... params) throws SQLException {
+    try (PreparedStatement ps = bind(c.prepareStatement(sql), params);
+        ResultSet rs = ps.executeQuery()) {
+      java.util.List<T> out = new java.util.ArrayList<>();
+      while (rs.next()) {
+        out.add(row.map(rs));
+      }
+      return out;
+    }
+  }
+
+  /** Runs a query expected to return at most one row. */
+  static <T> java.util.Optional<T> queryOne(
+      java.sql.Connection c, String sql, RowMapper<T> row, Object... params) throws SQLException {
+    try (PreparedStatement ps = bind(c.prepareStatement(sql), params);
+        ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? java.util.Optional.of(row.map(rs)) : java.util.Optional.empty();
+    }
+  }
+
   /** Binds a nullable string (typed NULL, which PostgreSQL needs). */
   static void setString(PreparedStatement ps, int index, String value) throws SQLException {
     if (value == null) {
