@@ -1,5 +1,7 @@
 package io.parley.server.gateway;
 
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.parley.protocol.CloseCodes;
 import io.parley.server.delivery.Outbound;
 import io.vertx.core.Context;
@@ -203,13 +205,34 @@ public final class Connection {
     if (closed.get()) {
       return;
     }
-    while (!ws.writeQueueFull()) {
-      String s = queue.poll();
-      if (s == null) {
-        return;
+    if (ws instanceof WebSocketImplBase<?> impl) {
+      // write the whole batch through the pipeline (same encoders Vert.x uses), flush once
+      ChannelHandlerContext ch = impl.channelHandlerContext();
+      int written = 0;
+      try {
+        while (ch.channel().isWritable()) {
+          String s = queue.poll();
+          if (s == null) {
+            return;
+          }
+          queuedBytes.addAndGet(-s.length());
+          ch.write(new TextWebSocketFrame(s), ch.voidPromise());
+          written++;
+        }
+      } finally {
+        if (written > 0) {
+          ch.flush();
+        }
       }
-      queuedBytes.addAndGet(-s.length());
-      ws.writeTextMessage(s);
+    } else {
+      while (!ws.writeQueueFull()) {
+        String s = queue.poll();
+        if (s == null) {
+          return;
+        }
+        queuedBytes.addAndGet(-s.length());
+        ws.writeTextMessage(s);
+      }
     }
     // socket full: resume when the client has read some
     ws.drainHandler(
