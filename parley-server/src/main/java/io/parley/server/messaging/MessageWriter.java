@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,15 +84,21 @@ public final class MessageWriter implements AutoCloseable {
     this.listener = listener;
   }
 
-  /** Queues a message; the future completes once it is durable (or was a duplicate). */
-  public CompletableFuture<AppendResult> submit(NewMessage message) {
+  /**
+   * Queues a message. {@code onCommit} runs on the completer thread once the message is durable (or
+   * was a duplicate), in commit order; the returned future completes with its result. It is
+   * attached before the message is queued, so it can never run early on the caller's thread and
+   * overtake the fan-out of later messages.
+   */
+  public <R> CompletableFuture<R> submit(NewMessage message, Function<AppendResult, R> onCommit) {
     CompletableFuture<AppendResult> f = new CompletableFuture<>();
+    CompletableFuture<R> result = f.thenApply(onCommit);
     if (!running) {
       f.completeExceptionally(new ApiException(ErrorCode.UNAVAILABLE, "node is shutting down"));
     } else if (!queue.offer(new Pending(message, f))) {
       f.completeExceptionally(new ApiException(ErrorCode.UNAVAILABLE, "server busy, retry"));
     }
-    return f;
+    return result;
   }
 
   public int queued() {

@@ -117,7 +117,7 @@ public final class MessagingService {
             clientMsgId,
             clock.millis(),
             canonical);
-    return writer.submit(m).thenApply(r -> afterCommit(r, members));
+    return writer.submit(m, r -> afterCommit(r, members));
   }
 
   /** Writes a server-made message (e.g. a membership change) and fans it out. */
@@ -126,7 +126,7 @@ public final class MessagingService {
     long id = ids.getAsLong();
     NewMessage m =
         new NewMessage(id, conversationId, actorUserId, 0, "sys-" + id, clock.millis(), bodyJson);
-    return writer.submit(m).thenApply(r -> afterCommit(r, memberships.members(conversationId)));
+    return writer.submit(m, r -> afterCommit(r, memberships.members(conversationId)));
   }
 
   /** Fans out to the given members (after membership changes the caller may add removed users). */
