@@ -73,10 +73,6 @@ public final class Wiring implements AutoCloseable {
     this.mounter = mounter;
   }
 
-  static Wiring build(ParleyConfig cfg, Vertx vertx, Clock clock) {
-    return build(cfg, vertx, clock, CompletableFuture.supplyAsync(() -> Stores.open(cfg.store())));
-  }
-
   /** Builds on a store being opened (and migrated) concurrently with the rest of start-up. */
   static Wiring build(
       ParleyConfig cfg, Vertx vertx, Clock clock, CompletableFuture<Stores> opening) {

@@ -11,8 +11,6 @@ import io.parley.server.messaging.MessagingService;
 import io.parley.server.messaging.ReceiptService;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.ArrayList;
-import java.util.List;
 
 /** REST: conversations, history, REST send and read marks, and groups (API.md). */
 public final class ConversationRoutes {
@@ -70,7 +68,10 @@ public final class ConversationRoutes {
                   ObjectNode body = Http.bodyObject(ctx);
                   String name = Http.requiredString(body, "name", 1024);
                   return Response.created(
-                      groups.create(me(ctx).userId(), name, idList(body, "member_ids")));
+                      groups.create(
+                          me(ctx).userId(),
+                          name,
+                          Http.idList(body, "member_ids", false, Integer.MAX_VALUE)));
                 }));
     r.get("/v1/groups/:id")
         .handler(
@@ -94,7 +95,9 @@ public final class ConversationRoutes {
                   ObjectNode body = Http.bodyObject(ctx);
                   return Response.ok(
                       groups.addMembers(
-                          me(ctx).userId(), pathId(ctx, "id"), idList(body, "user_ids")));
+                          me(ctx).userId(),
+                          pathId(ctx, "id"),
+                          Http.idList(body, "user_ids", false, Integer.MAX_VALUE)));
                 }));
     r.delete("/v1/groups/:id/members/:user_id")
         .handler(
@@ -160,20 +163,5 @@ public final class ConversationRoutes {
     } catch (NumberFormatException e) {
       throw ApiException.invalid(name + " must be an integer");
     }
-  }
-
-  private static List<Long> idList(ObjectNode body, String field) {
-    var v = body.get(field);
-    if (v == null || v.isNull()) {
-      return List.of();
-    }
-    if (!v.isArray()) {
-      throw ApiException.invalid(field + " must be an array of ids");
-    }
-    List<Long> out = new ArrayList<>();
-    for (var n : v) {
-      out.add(Http.parseId(n.isTextual() || n.isIntegralNumber() ? n.asText() : null, field));
-    }
-    return out;
   }
 }

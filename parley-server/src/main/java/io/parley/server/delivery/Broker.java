@@ -18,9 +18,6 @@ public interface Broker extends AutoCloseable {
    */
   void publish(Collection<Long> userIds, Outbound frame, long excludeDeviceId);
 
-  /** Delivers to one device if it is connected. */
-  void publishToDevice(long userId, long deviceId, Outbound frame);
-
   @Override
   void close();
 }

@@ -16,10 +16,5 @@ public final class InMemoryBroker implements Broker {
   }
 
   @Override
-  public void publishToDevice(long userId, long deviceId, Outbound frame) {
-    sink.deliverToDevice(userId, deviceId, frame);
-  }
-
-  @Override
   public void close() {}
 }

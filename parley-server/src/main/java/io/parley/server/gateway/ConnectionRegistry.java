@@ -90,13 +90,4 @@ public final class ConnectionRegistry implements LocalSink {
       }
     }
   }
-
-  @Override
-  public void deliverToDevice(long userId, long deviceId, Outbound frame) {
-    for (Connection c : of(userId)) {
-      if (c.deviceId() == deviceId) {
-        c.offer(frame);
-      }
-    }
-  }
 }

@@ -244,18 +244,7 @@ public final class FrameHandler {
   }
 
   private static List<Long> userIds(JsonNode frame) {
-    JsonNode v = frame.get("user_ids");
-    if (v == null || !v.isArray()) {
-      throw ApiException.invalid("user_ids must be an array of ids");
-    }
-    if (v.size() > 1000) {
-      throw ApiException.invalid("at most 1000 user_ids per frame");
-    }
-    List<Long> out = new ArrayList<>();
-    for (JsonNode n : v) {
-      out.add(Http.parseId(n.isTextual() || n.isIntegralNumber() ? n.asText() : null, "user_ids"));
-    }
-    return out;
+    return Http.idList(frame, "user_ids", true, 1000);
   }
 
   private static String clientMsgIdOf(JsonNode frame) {

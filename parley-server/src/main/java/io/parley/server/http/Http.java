@@ -148,7 +148,34 @@ public final class Http {
     if (v == null || v.isNull()) {
       throw ApiException.invalid(field + " is required");
     }
+    return idValue(v, field);
+  }
+
+  /** An id given as a decimal string or a JSON integer; {@code invalid_argument} otherwise. */
+  public static long idValue(JsonNode v, String field) {
     return parseId(v.isTextual() || v.isIntegralNumber() ? v.asText() : null, field);
+  }
+
+  /**
+   * An array of ids of at most {@code max} entries. An absent or null field is an error when {@code
+   * required}, else an empty list.
+   */
+  public static java.util.List<Long> idList(JsonNode obj, String field, boolean required, int max) {
+    JsonNode v = obj.get(field);
+    if (!required && (v == null || v.isNull())) {
+      return java.util.List.of();
+    }
+    if (v == null || !v.isArray()) {
+      throw ApiException.invalid(field + " must be an array of ids");
+    }
+    if (v.size() > max) {
+      throw ApiException.invalid("at most " + max + " " + field);
+    }
+    java.util.List<Long> out = new java.util.ArrayList<>(v.size());
+    for (JsonNode n : v) {
+      out.add(idValue(n, field));
+    }
+    return out;
   }
 
   /** Parses an id from a path or query parameter or field; {@code invalid_argument} if bad. */

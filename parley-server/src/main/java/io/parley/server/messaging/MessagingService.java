@@ -33,13 +33,6 @@ public final class MessagingService {
   private final Bodies bodies;
   private final LongSupplier ids;
   private final Clock clock;
-  private volatile SendListener listener = (m, members) -> {};
-
-  /** Told about every newly stored message after fan-out (push notifications, metrics). */
-  @FunctionalInterface
-  public interface SendListener {
-    void stored(StoredMessage message, long[] members);
-  }
 
   /** A stored message and whether the send was a repeat of an earlier one. */
   public record SendResult(StoredMessage message, boolean duplicate) {}
@@ -61,10 +54,6 @@ public final class MessagingService {
     this.bodies = bodies;
     this.ids = ids;
     this.clock = clock;
-  }
-
-  public void setListener(SendListener listener) {
-    this.listener = listener;
   }
 
   /** Validates a client_msg_id; throws {@code invalid_argument}. */
@@ -136,7 +125,6 @@ public final class MessagingService {
       memberships.committed(s.conversationId(), s.seq());
       Outbound frame = new Outbound(MessageJson.frame(s), s.conversationId(), s.seq());
       broker.publish(new LongArrayList(members), frame, s.senderDeviceId());
-      listener.stored(s, members);
     }
     return new SendResult(s, r.duplicate());
   }
