@@ -16,7 +16,13 @@ public record ParleyConfig(
   public record Node(int id) {}
 
   public record Server(
-      String host, int port, int eventLoops, int maxBodyBytes, int shutdownGraceSeconds) {
+      String host,
+      int port,
+      int eventLoops,
+      int maxBodyBytes,
+      int shutdownGraceSeconds,
+      // gateway front door: time to receive the first request head
+      long headerTimeoutMs) {
     /** Configured event loops, or two per core when 0. */
     @Override
     public int eventLoops() {

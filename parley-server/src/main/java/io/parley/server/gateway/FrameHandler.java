@@ -1,6 +1,7 @@
 package io.parley.server.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.buffer.ByteBuf;
 import io.parley.protocol.CloseCodes;
 import io.parley.protocol.ErrorCode;
 import io.parley.protocol.Frames;
@@ -15,7 +16,6 @@ import io.parley.server.messaging.MessageJson;
 import io.parley.server.messaging.MessagingService;
 import io.parley.server.messaging.ReceiptService;
 import io.parley.server.presence.PresenceService;
-import io.vertx.core.buffer.Buffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +64,7 @@ public final class FrameHandler {
     this.clock = clock;
   }
 
-  void onBinary(Connection c, Buffer b) {
+  void onBinary(Connection c, ByteBuf b) {
     c.touch(clock.millis());
     error(c, ErrorCode.BAD_FRAME, "frames must be JSON text messages", null);
   }
