@@ -3,6 +3,7 @@ package io.parley.server.gateway;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -269,6 +270,27 @@ public final class Connection {
       ch.writeAndFlush(new CloseWebSocketFrame(code, reason));
       // a peer that does not read never receives the close frame: cut the TCP connection once
       // the grace period is over so its buffers are released
+      ch.eventLoop().schedule(() -> ch.close(), FORCE_CLOSE_MS, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * The peer broke the protocol (1002 / 1007 / 1009): send the close frame, then a FIN, and discard
+   * whatever it still sends until it closes or the grace period ends. Closing at once would reset
+   * the TCP connection while the peer is still sending, and it might never read the close frame.
+   */
+  void failProtocol(int code, String reason) {
+    setFlag(CLOSED);
+    queue.clear();
+    QUEUED.set(this, 0);
+    if (ch.isActive() && setFlag(CLOSE_SENT)) {
+      ch.writeAndFlush(new CloseWebSocketFrame(code, reason))
+          .addListener(
+              f -> {
+                if (ch instanceof SocketChannel sc && sc.isActive()) {
+                  sc.shutdownOutput();
+                }
+              });
       ch.eventLoop().schedule(() -> ch.close(), FORCE_CLOSE_MS, TimeUnit.MILLISECONDS);
     }
   }

@@ -93,7 +93,9 @@ public final class Gateway implements WebSocketUpgrades {
             .expectMaskedFrames(true)
             .allowMaskMismatch(false)
             .allowExtensions(false)
-            .closeOnProtocolViolation(true)
+            // Connection.failProtocol closes (close frame, FIN, then discard until the peer is
+            // done)
+            .closeOnProtocolViolation(false)
             .withUTF8Validator(true)
             .build();
   }
@@ -221,7 +223,7 @@ public final class Gateway implements WebSocketUpgrades {
   private void open(Channel ch, Principal p) {
     Connection c = new Connection(ch, p.userId(), p.deviceId(), limits, clock.millis());
     ch.pipeline()
-        .addLast("utf8", new Utf8FrameValidator(true))
+        .addLast("utf8", new Utf8FrameValidator(false))
         .addLast("messages", new WebSocketFrameAggregator(cfg.maxFrameBytes()))
         .addLast("parley", new SocketHandler(c, frames, clock));
     c.send(

@@ -69,14 +69,22 @@ final class SocketHandler extends ChannelInboundHandlerAdapter {
     ctx.fireChannelWritabilityChanged();
   }
 
+  /** The exception's message if it fits a close frame (123 bytes), else the status's text. */
+  private static String reason(CorruptedWebSocketFrameException e) {
+    String m = e.getMessage();
+    return m != null && m.length() <= 100 ? m : e.closeStatus().reasonText();
+  }
+
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable t) {
     if (t instanceof TooLongFrameException) {
       // a fragmented message grew past the limit (single frames are stopped by the decoder)
-      c.close(CloseCodes.TOO_LARGE, "message too large");
-    } else if (t instanceof CorruptedWebSocketFrameException) {
-      // the decoder or the UTF-8 validator already sent the close frame (1002 / 1007 / 1009)
+      c.failProtocol(CloseCodes.TOO_LARGE, "message too large");
+    } else if (t instanceof CorruptedWebSocketFrameException e) {
+      // from the frame decoder (1002 reserved bits / bad framing, 1009 frame too large) or the
+      // UTF-8 validator (1007); the decoder discards everything after it
       log.debug("protocol violation from device {}: {}", c.deviceId(), t.getMessage());
+      c.failProtocol(e.closeStatus().code(), reason(e));
     } else if (t instanceof IOException) {
       log.debug("socket error for device {}: {}", c.deviceId(), t.toString());
       ctx.close();
