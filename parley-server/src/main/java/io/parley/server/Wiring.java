@@ -2,6 +2,7 @@ package io.parley.server;
 
 import io.parley.server.auth.AuthRoutes;
 import io.parley.server.auth.AuthService;
+import io.parley.server.auth.DeviceRoutes;
 import io.parley.server.auth.PasswordHasher;
 import io.parley.server.auth.TokenService;
 import io.parley.server.config.ParleyConfig;
@@ -104,6 +105,8 @@ public final class Wiring implements AutoCloseable {
     // delivery
     ConnectionRegistry connections = new ConnectionRegistry();
     Broker broker = new InMemoryBroker(connections);
+    // revocation closes the device's sockets (cluster mode: route the event through the broker)
+    tokens.setRevocationListener(connections.revoked());
 
     // messaging
     Memberships memberships = new Memberships(stores.conversations(), 500_000);
@@ -162,7 +165,8 @@ public final class Wiring implements AutoCloseable {
             broker,
             workers,
             cfg.websocket().maxFrameBytes(),
-            clock);
+            clock,
+            connections.revoked());
     Gateway gateway =
         new Gateway(
             vertx,
@@ -183,6 +187,7 @@ public final class Wiring implements AutoCloseable {
     Mounter mounter =
         router -> {
           new AuthRoutes(auth, tokens).mount(router);
+          new DeviceRoutes(auth, tokens).mount(router);
           new ConversationRoutes(conversations, groups, messaging, receipts, tokens).mount(router);
           new PresenceRoutes(presence, tokens).mount(router);
           new OpsRoutes(metrics, stores.database()).mount(router);
