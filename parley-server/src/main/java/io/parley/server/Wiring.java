@@ -10,6 +10,7 @@ import io.parley.server.conversation.ConversationRoutes;
 import io.parley.server.conversation.ConversationService;
 import io.parley.server.conversation.GroupService;
 import io.parley.server.conversation.Memberships;
+import io.parley.server.conversation.Visibility;
 import io.parley.server.delivery.Broker;
 import io.parley.server.delivery.InMemoryBroker;
 import io.parley.server.gateway.ConnectionRegistry;
@@ -130,12 +131,14 @@ public final class Wiring implements AutoCloseable {
         new ReceiptService(stores.messages(), stores.conversations(), memberships, broker, 20);
 
     // conversations
+    Visibility visibility = new Visibility(stores.conversations(), stores.messages());
     ConversationService conversations =
         new ConversationService(
             stores.conversations(),
             stores.messages(),
             stores.users(),
             messaging,
+            visibility,
             cfg.messaging().historyPageMax());
     GroupService groups =
         new GroupService(
@@ -155,6 +158,7 @@ public final class Wiring implements AutoCloseable {
             stores.messages(),
             stores.conversations(),
             stores.users(),
+            visibility,
             cfg.websocket().outboundQueueBytes() / 2);
     FrameHandler frames =
         new FrameHandler(
