@@ -2,6 +2,7 @@ package io.parley.server;
 
 import io.parley.server.auth.AuthRoutes;
 import io.parley.server.auth.AuthService;
+import io.parley.server.auth.DeviceRoutes;
 import io.parley.server.auth.PasswordHasher;
 import io.parley.server.auth.TokenService;
 import io.parley.server.config.ParleyConfig;
@@ -9,6 +10,7 @@ import io.parley.server.conversation.ConversationRoutes;
 import io.parley.server.conversation.ConversationService;
 import io.parley.server.conversation.GroupService;
 import io.parley.server.conversation.Memberships;
+import io.parley.server.conversation.Visibility;
 import io.parley.server.delivery.Broker;
 import io.parley.server.delivery.InMemoryBroker;
 import io.parley.server.gateway.ConnectionRegistry;
@@ -104,6 +106,8 @@ public final class Wiring implements AutoCloseable {
     // delivery
     ConnectionRegistry connections = new ConnectionRegistry();
     Broker broker = new InMemoryBroker(connections);
+    // revocation closes the device's sockets (cluster mode: route the event through the broker)
+    tokens.setRevocationListener(connections.revoked());
 
     // messaging
     Memberships memberships = new Memberships(stores.conversations(), 500_000);
@@ -127,12 +131,14 @@ public final class Wiring implements AutoCloseable {
         new ReceiptService(stores.messages(), stores.conversations(), memberships, broker, 20);
 
     // conversations
+    Visibility visibility = new Visibility(stores.conversations(), stores.messages());
     ConversationService conversations =
         new ConversationService(
             stores.conversations(),
             stores.messages(),
             stores.users(),
             messaging,
+            visibility,
             cfg.messaging().historyPageMax());
     GroupService groups =
         new GroupService(
@@ -152,6 +158,7 @@ public final class Wiring implements AutoCloseable {
             stores.messages(),
             stores.conversations(),
             stores.users(),
+            visibility,
             cfg.websocket().outboundQueueBytes() / 2);
     FrameHandler frames =
         new FrameHandler(
@@ -162,7 +169,8 @@ public final class Wiring implements AutoCloseable {
             broker,
             workers,
             cfg.websocket().maxFrameBytes(),
-            clock);
+            clock,
+            connections.revoked());
     Gateway gateway =
         new Gateway(
             vertx,
@@ -183,6 +191,7 @@ public final class Wiring implements AutoCloseable {
     Mounter mounter =
         router -> {
           new AuthRoutes(auth, tokens).mount(router);
+          new DeviceRoutes(auth, tokens).mount(router);
           new ConversationRoutes(conversations, groups, messaging, receipts, tokens).mount(router);
           new PresenceRoutes(presence, tokens).mount(router);
           new OpsRoutes(metrics, stores.database()).mount(router);

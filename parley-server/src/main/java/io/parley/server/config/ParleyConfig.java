@@ -48,7 +48,32 @@ public record ParleyConfig(
       int argon2Parallelism,
       int usernameMinLength,
       int usernameMaxLength,
-      int passwordMinLength) {}
+      int passwordMinLength,
+      long refreshReuseGraceSeconds) {
+    /** Without {@code refresh_reuse_grace_seconds} (its default, 10 s). */
+    public Auth(
+        String jwtSecret,
+        long accessTokenTtlSeconds,
+        long refreshTokenTtlSeconds,
+        int argon2MemoryKib,
+        int argon2Iterations,
+        int argon2Parallelism,
+        int usernameMinLength,
+        int usernameMaxLength,
+        int passwordMinLength) {
+      this(
+          jwtSecret,
+          accessTokenTtlSeconds,
+          refreshTokenTtlSeconds,
+          argon2MemoryKib,
+          argon2Iterations,
+          argon2Parallelism,
+          usernameMinLength,
+          usernameMaxLength,
+          passwordMinLength,
+          10);
+    }
+  }
 
   public record WebSocket(
       long heartbeatMs, int maxFrameBytes, int outboundQueueBytes, int syncBufferFrames) {}
