@@ -83,7 +83,8 @@ public final class TestRedis {
     return keysOn(sharedEmbedded().server());
   }
 
-  private static Keys keysOn(Server s) {
+  /** A fresh key prefix on server {@code s} (e.g. an {@link Embedded} one of the test). */
+  public static Keys keysOn(Server s) {
     return new Keys(s, "pt" + UUID.randomUUID().toString().replace("-", "").substring(0, 12) + ":");
   }
 
