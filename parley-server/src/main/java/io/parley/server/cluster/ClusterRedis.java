@@ -68,6 +68,16 @@ public final class ClusterRedis implements AutoCloseable {
     return client.batch(requests);
   }
 
+  /** Succeeds if Redis answers {@code PING} (for {@code /health/ready} in cluster mode). */
+  public Future<Void> ping() {
+    return send(Command.PING)
+        .compose(
+            r ->
+                "PONG".equals(String.valueOf(r))
+                    ? Future.<Void>succeededFuture()
+                    : Future.failedFuture("unexpected PING reply: " + r));
+  }
+
   @Override
   public void close() {
     client.close();
