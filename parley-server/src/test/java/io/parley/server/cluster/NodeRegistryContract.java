@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * backing store; run on each implementation.
  */
 abstract class NodeRegistryContract {
-  static final Duration TTL = Duration.ofMillis(600);
+  static final Duration TTL = Duration.ofMillis(1000);
 
   protected NodeRegistry n1;
   protected NodeRegistry n2;
