@@ -11,7 +11,8 @@ public record ParleyConfig(
     Auth auth,
     WebSocket websocket,
     Messaging messaging,
-    Groups groups) {
+    Groups groups,
+    Cluster cluster) {
 
   public record Node(int id) {}
 
@@ -82,4 +83,29 @@ public record ParleyConfig(
       int maxTextChars, int writeBatchMax, int writeQueueCapacity, int historyPageMax) {}
 
   public record Groups(int maxMembers, int maxTitleChars) {}
+
+  // ---- cluster mode (F18); validated by io.parley.server.cluster.ClusterConfig.validate ----
+
+  /**
+   * Cluster mode: on when {@code redisUrl} is set.
+   *
+   * @param redisUrl {@code redis://host:port[/db]} (or {@code rediss://}); empty: single node
+   * @param keyPrefix prefix of every Redis key and channel of this cluster
+   * @param heartbeatMs how often a node renews its leases (sessions, presence, node registry)
+   * @param leaseTtlMs how long a node's leases live without renewal (> 2 heartbeats)
+   * @param advertisedWsUrl the WebSocket URL clients use to reach this node (discovery); empty:
+   *     {@code ws://<server.host>:<server.port>/v1/ws}
+   * @param brokerQueueFrames frames queued per target node before the broker drops (and counts)
+   */
+  public record Cluster(
+      String redisUrl,
+      String keyPrefix,
+      long heartbeatMs,
+      long leaseTtlMs,
+      String advertisedWsUrl,
+      int brokerQueueFrames) {
+    public boolean enabled() {
+      return redisUrl != null && !redisUrl.isBlank();
+    }
+  }
 }
