@@ -33,6 +33,7 @@ class PresencePrivacyIT extends SharedNode {
 
     // bob goes away and comes back: alice hears nothing of it
     b.bye();
+    awaitOffline(bob);
     b = Socket.open(node.baseUrl(), bob.session().accessToken());
     flushPresence(a, alice);
     assertThat(presenceOf(a, bob)).hasSize(1);
@@ -85,6 +86,7 @@ class PresencePrivacyIT extends SharedNode {
     // bob was online once, so there is a last-seen time
     Socket b = Socket.open(node.baseUrl(), bob.session().accessToken());
     b.bye();
+    awaitOffline(bob);
     b = Socket.open(node.baseUrl(), bob.session().accessToken());
     Socket a = Socket.open(node.baseUrl(), alice.session().accessToken());
     Socket e = Socket.open(node.baseUrl(), eve.session().accessToken());
@@ -117,6 +119,7 @@ class PresencePrivacyIT extends SharedNode {
     int aliceFrames = presenceOf(a, bob).size();
     int eveFrames = presenceOf(e, bob).size();
     b.bye();
+    awaitOffline(bob);
     b = Socket.open(node.baseUrl(), bob.session().accessToken());
     flushPresence(a, alice);
     flushPresence(e, eve);
@@ -179,6 +182,13 @@ class PresencePrivacyIT extends SharedNode {
     Socket m = Socket.open(node.baseUrl(), marker.session().accessToken());
     awaitLast(s, marker, true);
     m.close();
+  }
+
+  /** Waits until the server has seen the user's last connection go (the user sees itself). */
+  private static void awaitOffline(TestUser u) {
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> !rest(u, u).path("online").asBoolean());
   }
 
   private static void subscribe(Socket s, TestUser u) {
