@@ -152,7 +152,10 @@ public final class Wiring implements AutoCloseable {
             clock);
 
     // presence and gateway
-    PresenceService presence = new PresenceService(connections, memberships, clock);
+    PresenceService presence =
+        new PresenceService(connections, memberships, stores.users(), workers, clock);
+    memberships.setRelationshipListener(presence);
+    auth.setPrivacyListener(presence);
     SyncService sync =
         new SyncService(
             stores.messages(),

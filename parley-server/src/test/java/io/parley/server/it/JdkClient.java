@@ -186,5 +186,11 @@ final class JdkClient {
         ws.abort();
       }
     }
+
+    /** Closes with 1000 and waits for the server's close frame. */
+    void bye() {
+      ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").join();
+      awaitClose(Duration.ofSeconds(5));
+    }
   }
 }
