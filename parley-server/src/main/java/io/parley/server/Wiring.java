@@ -51,6 +51,7 @@ public final class Wiring implements AutoCloseable {
   private final Gateway gateway;
   private final ConnectionRegistry connections;
   private final Mounter mounter;
+  private final io.parley.server.push.PushWiring push;
 
   private Wiring(
       Stores stores,
@@ -61,7 +62,8 @@ public final class Wiring implements AutoCloseable {
       Broker broker,
       Gateway gateway,
       ConnectionRegistry connections,
-      Mounter mounter) {
+      Mounter mounter,
+      io.parley.server.push.PushWiring push) {
     this.stores = stores;
     this.metrics = metrics;
     this.workers = workers;
@@ -71,6 +73,7 @@ public final class Wiring implements AutoCloseable {
     this.gateway = gateway;
     this.connections = connections;
     this.mounter = mounter;
+    this.push = push;
   }
 
   /** Builds on a store being opened (and migrated) concurrently with the rest of start-up. */
@@ -180,8 +183,17 @@ public final class Wiring implements AutoCloseable {
     metrics.gauge(
         "parley_write_queue", "sends waiting for the group-commit writer", writer::queued);
 
+    // push notifications (F12) and end-to-end key directory (F13)
+    io.parley.server.push.PushWiring push =
+        io.parley.server.push.PushWiring.build(
+            cfg.push(), vertx, clock, stores, memberships, connections, metrics);
+    io.parley.server.keys.KeysWiring keys =
+        io.parley.server.keys.KeysWiring.build(cfg.keys(), clock, stores, connections);
+
     Mounter mounter =
         router -> {
+          push.mount(router, tokens, clock);
+          keys.mount(router, tokens);
           new AuthRoutes(auth, tokens).mount(router);
           new ConversationRoutes(conversations, groups, messaging, receipts, tokens).mount(router);
           new PresenceRoutes(presence, tokens).mount(router);
@@ -189,7 +201,7 @@ public final class Wiring implements AutoCloseable {
           new ApiDocsRoutes().mount(router);
         };
     return new Wiring(
-        stores, metrics, workers, writer, receipts, broker, gateway, connections, mounter);
+        stores, metrics, workers, writer, receipts, broker, gateway, connections, mounter, push);
   }
 
   private static ExecutorService workers() {
@@ -230,9 +242,14 @@ public final class Wiring implements AutoCloseable {
     return connections;
   }
 
+  public io.parley.server.push.PushWiring push() {
+    return push;
+  }
+
   @Override
   public void close() {
     writer.close();
+    push.close();
     receipts.close();
     broker.close();
     workers.shutdown();

@@ -11,7 +11,9 @@ public record ParleyConfig(
     Auth auth,
     WebSocket websocket,
     Messaging messaging,
-    Groups groups) {
+    Groups groups,
+    Push push,
+    Keys keys) {
 
   public record Node(int id) {}
 
@@ -51,4 +53,31 @@ public record ParleyConfig(
       int maxTextChars, int writeBatchMax, int writeQueueCapacity, int historyPageMax) {}
 
   public record Groups(int maxMembers, int maxTitleChars) {}
+
+  // --- push (F12) and key directory (F13)
+  public record Push(
+      boolean enabled,
+      long collapseDelayMs,
+      long pollMs,
+      int batchSize,
+      long leaseMs,
+      int maxAttempts,
+      long backoffBaseMs,
+      long backoffMaxMs,
+      int breakerFailures,
+      long breakerCooldownMs,
+      int previewChars,
+      long sendTimeoutMs,
+      Fcm fcm,
+      Apns apns,
+      Webhook webhook) {
+    public record Fcm(String projectId, String serviceAccountFile, String baseUrl) {}
+
+    public record Apns(
+        String teamId, String keyId, String privateKeyFile, String topic, String baseUrl) {}
+
+    public record Webhook(String url, String secret) {}
+  }
+
+  public record Keys(int maxPrekeysPerUpload, int maxPrekeysPerDevice, int lowPrekeysThreshold) {}
 }
