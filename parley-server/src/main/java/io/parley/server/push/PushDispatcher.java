@@ -166,6 +166,11 @@ public final class PushDispatcher implements AutoCloseable {
       drop(all, "no_token");
       return;
     }
+    if (users.findDevice(first.deviceId()).filter(d -> d.active()).isEmpty()) {
+      tokens.deleteIfMatches(first.deviceId(), token.get().token());
+      drop(all, "device_revoked");
+      return;
+    }
     if (presence.deviceOnline(first.userId(), first.deviceId())) {
       drop(all, "device_online");
       return;
