@@ -327,6 +327,42 @@ class PushIT {
   }
 
   @Test
+  void aDeviceThatAcknowledgedWhileBrieflyOnlineIsNotNotified() throws Exception {
+    start(Map.of("push.collapse_delay_ms", "2500"));
+    TestUser alice = node.user("alice");
+    TestUser bob = node.user("bob");
+    register(bob, "webhook", "hook-" + bob.id());
+    ParleyClient a = alice.connect();
+    a.awaitSynced();
+    String conv =
+        a.sendTo(bob.id(), Bodies.text("quick one")).get(5, TimeUnit.SECONDS).conversationId();
+    assertThat(outbox().pending(PushJobs.KIND)).isEqualTo(1);
+    // bob's device comes online, gets the message, acknowledges it, and leaves before it is due
+    ParleyClient b = bob.connect();
+    b.awaitMessages(conv, 1, Duration.ofSeconds(5));
+    long device = Long.parseLong(bob.session().deviceId());
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                node.node()
+                        .wiring()
+                        .stores()
+                        .messages()
+                        .devicePositions(device)
+                        .getOrDefault(Long.parseLong(conv), 0L)
+                    >= 1);
+    b.close();
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !node.node().wiring().connections().isOnline(Long.parseLong(bob.id())));
+    awaitQueueEmpty();
+    marker(a);
+    assertThat(pushesTo("hook-" + bob.id())).isEmpty();
+    assertThat(metrics()).contains("parley_push_dropped_total{reason=\"delivered\"} 1.0");
+  }
+
+  @Test
   void encryptedMessagesPushNoContent() throws Exception {
     start(Map.of());
     TestUser alice = node.user("alice");
