@@ -53,6 +53,7 @@ public final class Wiring implements AutoCloseable {
   private final Gateway gateway;
   private final ConnectionRegistry connections;
   private final Mounter mounter;
+  private final io.parley.server.push.PushWiring push;
 
   private Wiring(
       Stores stores,
@@ -63,7 +64,8 @@ public final class Wiring implements AutoCloseable {
       Broker broker,
       Gateway gateway,
       ConnectionRegistry connections,
-      Mounter mounter) {
+      Mounter mounter,
+      io.parley.server.push.PushWiring push) {
     this.stores = stores;
     this.metrics = metrics;
     this.workers = workers;
@@ -73,6 +75,7 @@ public final class Wiring implements AutoCloseable {
     this.gateway = gateway;
     this.connections = connections;
     this.mounter = mounter;
+    this.push = push;
   }
 
   /** Builds on a store being opened (and migrated) concurrently with the rest of start-up. */
@@ -191,8 +194,17 @@ public final class Wiring implements AutoCloseable {
     metrics.gauge(
         "parley_write_queue", "sends waiting for the group-commit writer", writer::queued);
 
+    // push notifications (F12) and end-to-end key directory (F13)
+    io.parley.server.push.PushWiring push =
+        io.parley.server.push.PushWiring.build(
+            cfg.push(), vertx, clock, stores, memberships, connections, metrics);
+    io.parley.server.keys.KeysWiring keys =
+        io.parley.server.keys.KeysWiring.build(cfg.keys(), clock, stores, connections);
+
     Mounter mounter =
         router -> {
+          push.mount(router, tokens, clock);
+          keys.mount(router, tokens);
           new AuthRoutes(auth, tokens).mount(router);
           new DeviceRoutes(auth, tokens).mount(router);
           new ConversationRoutes(conversations, groups, messaging, receipts, tokens).mount(router);
@@ -201,7 +213,7 @@ public final class Wiring implements AutoCloseable {
           new ApiDocsRoutes().mount(router);
         };
     return new Wiring(
-        stores, metrics, workers, writer, receipts, broker, gateway, connections, mounter);
+        stores, metrics, workers, writer, receipts, broker, gateway, connections, mounter, push);
   }
 
   private static ExecutorService workers() {
@@ -242,9 +254,14 @@ public final class Wiring implements AutoCloseable {
     return connections;
   }
 
+  public io.parley.server.push.PushWiring push() {
+    return push;
+  }
+
   @Override
   public void close() {
     writer.close();
+    push.close();
     receipts.close();
     broker.close();
     workers.shutdown();

@@ -12,7 +12,9 @@ public record ParleyConfig(
     WebSocket websocket,
     Messaging messaging,
     Groups groups,
-    Cluster cluster) {
+    Cluster cluster,
+    Push push,
+    Keys keys) {
 
   public record Node(int id) {}
 
@@ -108,4 +110,31 @@ public record ParleyConfig(
       return redisUrl != null && !redisUrl.isBlank();
     }
   }
+
+  // --- push (F12) and key directory (F13)
+  public record Push(
+      boolean enabled,
+      long collapseDelayMs,
+      long pollMs,
+      int batchSize,
+      long leaseMs,
+      int maxAttempts,
+      long backoffBaseMs,
+      long backoffMaxMs,
+      int breakerFailures,
+      long breakerCooldownMs,
+      int previewChars,
+      long sendTimeoutMs,
+      Fcm fcm,
+      Apns apns,
+      Webhook webhook) {
+    public record Fcm(String projectId, String serviceAccountFile, String baseUrl) {}
+
+    public record Apns(
+        String teamId, String keyId, String privateKeyFile, String topic, String baseUrl) {}
+
+    public record Webhook(String url, String secret) {}
+  }
+
+  public record Keys(int maxPrekeysPerUpload, int maxPrekeysPerDevice, int lowPrekeysThreshold) {}
 }
