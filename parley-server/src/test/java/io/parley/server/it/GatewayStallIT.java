@@ -59,11 +59,18 @@ class GatewayStallIT {
     node.close();
   }
 
-  /** Mixed sizes, 50 B to 16 KB. */
+  /**
+   * Mixed sizes, 50 B to 16 KB, of pseudo-random letters: a compressing transport cannot shrink the
+   * backlog to something that fits in the socket buffers.
+   */
   static String text(int i) {
     int size = 50 + (int) ((i * 7919L) % 15_950);
-    String head = "m" + i + " ";
-    return head + "x".repeat(size - head.length());
+    StringBuilder sb = new StringBuilder(size).append('m').append(i).append(' ');
+    java.util.Random r = new java.util.Random(i);
+    while (sb.length() < size) {
+      sb.append((char) ('a' + r.nextInt(26)));
+    }
+    return sb.toString();
   }
 
   static void awaitSynced(JdkWebSocket c, int seconds) {
