@@ -125,6 +125,7 @@ public final class ParleyNode implements AutoCloseable {
               .setWebSocketClosingTimeout(5)
               .setTcpNoDelay(true)
               .setReuseAddress(true);
+      io.parley.server.http.HttpHygiene.configure(opts, config.server()); // idle timeout
       HttpServer server =
           vertx
               .createHttpServer(opts)

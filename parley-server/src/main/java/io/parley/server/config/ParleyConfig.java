@@ -11,12 +11,21 @@ public record ParleyConfig(
     Auth auth,
     WebSocket websocket,
     Messaging messaging,
-    Groups groups) {
+    Groups groups,
+    Limits limits) {
 
   public record Node(int id) {}
 
   public record Server(
-      String host, int port, int eventLoops, int maxBodyBytes, int shutdownGraceSeconds) {
+      String host,
+      int port,
+      int eventLoops,
+      int maxBodyBytes,
+      int shutdownGraceSeconds,
+      // HTTP hygiene (io.parley.server.http.HttpHygiene)
+      long bodyReadTimeoutMs,
+      int idleTimeoutSeconds,
+      String corsAllowedOrigins) {
     /** Configured event loops, or two per core when 0. */
     @Override
     public int eventLoops() {
@@ -51,4 +60,25 @@ public record ParleyConfig(
       int maxTextChars, int writeBatchMax, int writeQueueCapacity, int historyPageMax) {}
 
   public record Groups(int maxMembers, int maxTitleChars) {}
+
+  /** Rate limits and abuse controls (F14), see {@code limits:} in {@code parley.yaml}. */
+  public record Limits(
+      boolean enabled,
+      Bucket userMessages,
+      Bucket userMessageBytes,
+      Bucket ipSignups,
+      Bucket ipLogins,
+      Bucket ipWsConnects,
+      int failedLoginsFree,
+      long failedLoginBackoffMs,
+      long failedLoginBackoffMaxMs,
+      long failedLoginForgetSeconds,
+      int maxConnectionsPerDevice,
+      int maxConnectionsPerUser,
+      int wsRateLimitedTolerance,
+      int maxTrackedKeys) {
+
+    /** A token bucket: {@code permits} per {@code perSeconds} seconds, {@code burst} saved up. */
+    public record Bucket(long permits, long perSeconds, long burst) {}
+  }
 }

@@ -3,6 +3,7 @@ package io.parley.server.gateway;
 import io.parley.protocol.CloseCodes;
 import io.parley.protocol.Frames;
 import io.parley.protocol.Json;
+import io.parley.server.abuse.ConnectionAdmission;
 import io.parley.server.config.ParleyConfig;
 import io.parley.server.http.ApiException;
 import io.parley.server.http.Authenticator;
@@ -38,6 +39,7 @@ public final class Gateway {
   private final ParleyConfig.WebSocket cfg;
   private final String nodeId;
   private final Clock clock;
+  private final ConnectionAdmission admission;
   private volatile boolean draining;
   private long timerId = -1;
 
@@ -51,7 +53,9 @@ public final class Gateway {
       ExecutorService workers,
       ParleyConfig.WebSocket cfg,
       String nodeId,
-      Clock clock) {
+      Clock clock,
+      ConnectionAdmission admission) {
+    this.admission = admission;
     this.vertx = vertx;
     this.auth = auth;
     this.registry = registry;
@@ -111,6 +115,15 @@ public final class Gateway {
     if (ws.isClosed()) {
       return;
     }
+    ConnectionAdmission.Decision admitted =
+        admission.admit(
+            ws.remoteAddress() == null ? null : ws.remoteAddress().hostAddress(),
+            p.userId(),
+            p.deviceId());
+    if (!admitted.admitted()) {
+      ws.close(admitted.closeCode(), admitted.reason());
+      return;
+    }
     Connection c =
         new Connection(
             ws,
@@ -133,7 +146,11 @@ public final class Gateway {
     ws.exceptionHandler(
         t -> log.debug("websocket error for device {}: {}", p.deviceId(), t.toString()));
     int count = registry.add(c);
-    c.onGone(() -> presence.disconnected(c, registry.remove(c)));
+    c.onGone(
+        () -> {
+          admission.release(p.userId(), p.deviceId());
+          presence.disconnected(c, registry.remove(c));
+        });
     ws.closeHandler(v -> c.gone());
     presence.connected(p.userId(), count);
     ws.resume();

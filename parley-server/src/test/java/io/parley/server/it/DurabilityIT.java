@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
@@ -39,7 +38,6 @@ class DurabilityIT {
     Process node = startNode(data, port);
     String base = "http://127.0.0.1:" + port;
     Map<String, Frames.Ack> acked = new ConcurrentHashMap<>();
-    List<String> sentIds = new CopyOnWriteArrayList<>();
     String conv;
     var bob = new ParleyHttp(base).signupAndLogin("bob", "correct horse battery");
     try {
@@ -50,7 +48,6 @@ class DurabilityIT {
       // a burst of sends; kill the node the moment 300 of them are acknowledged
       for (int i = 0; i < 2_000; i++) {
         String id = "k-" + i;
-        sentIds.add(id);
         a.send(new Frames.Send(id, conv, null, io.parley.client.Bodies.text("m" + i)))
             .thenAccept(ack -> acked.put(id, ack));
       }
