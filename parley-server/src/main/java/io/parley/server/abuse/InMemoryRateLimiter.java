@@ -19,7 +19,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
   private final Limit limit;
   private final Clock clock;
   private final int maxKeys;
-  private final double tokensPerMs;
+  private final long capacity;
   private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
   private final AtomicBoolean sweeping = new AtomicBoolean();
 
@@ -35,7 +35,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
     this.limit = limit;
     this.clock = clock;
     this.maxKeys = maxKeys;
-    this.tokensPerMs = limit.tokensPerMs();
+    this.capacity = Math.multiplyExact(limit.burst(), limit.perMillis());
   }
 
   @Override
@@ -48,24 +48,25 @@ public final class InMemoryRateLimiter implements RateLimiter {
     if (permits < 1) {
       throw new IllegalArgumentException("permits must be at least 1");
     }
-    double want = Math.min(permits, limit.burst());
+    // exact integer arithmetic: one token is perMillis units, each ms refills `permits` units
+    long want = Math.min(permits, limit.burst()) * limit.perMillis();
     long now = clock.millis();
     long[] wait = new long[1];
-    Bucket b =
-        buckets.compute(
-            key,
-            (k, old) -> {
-              Bucket cur = old == null ? new Bucket(limit.burst(), now) : old;
-              cur.refill(now, tokensPerMs, limit.burst());
-              if (cur.tokens >= want) {
-                cur.tokens -= want;
-                wait[0] = 0;
-              } else {
-                wait[0] = Math.max(1, (long) Math.ceil((want - cur.tokens) / tokensPerMs));
-              }
-              return cur;
-            });
-    if (b != null && buckets.size() > maxKeys) {
+    buckets.compute(
+        key,
+        (k, old) -> {
+          Bucket cur = old == null ? new Bucket(capacity, now) : old;
+          cur.refill(now, limit.permits(), capacity);
+          if (cur.units >= want) {
+            cur.units -= want;
+            wait[0] = 0;
+          } else {
+            long missing = want - cur.units;
+            wait[0] = Math.max(1, (missing + limit.permits() - 1) / limit.permits());
+          }
+          return cur;
+        });
+    if (buckets.size() > maxKeys) {
       sweep(now);
     }
     return wait[0];
@@ -82,7 +83,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
     }
     try {
       int before = buckets.size();
-      buckets.entrySet().removeIf(e -> e.getValue().fullAt(now, tokensPerMs, limit.burst()));
+      buckets.entrySet().removeIf(e -> e.getValue().fullAt(now, limit.permits(), capacity));
       int target = maxKeys - maxKeys / 10;
       if (before - buckets.size() < maxKeys / 10) {
         Iterator<Map.Entry<String, Bucket>> it = buckets.entrySet().iterator();
@@ -98,23 +99,26 @@ public final class InMemoryRateLimiter implements RateLimiter {
 
   /** Mutated only inside {@link ConcurrentHashMap#compute} for its key. */
   private static final class Bucket {
-    private double tokens;
+    private long units;
     private long last;
 
-    Bucket(double tokens, long now) {
-      this.tokens = tokens;
+    Bucket(long units, long now) {
+      this.units = units;
       this.last = now;
     }
 
-    void refill(long now, double perMs, long burst) {
+    void refill(long now, long perMs, long capacity) {
       if (now > last) {
-        tokens = Math.min((double) burst, tokens + (double) (now - last) * perMs);
+        long elapsed = now - last;
+        units = elapsed >= (capacity - units) / perMs + 1 ? capacity : units + elapsed * perMs;
+        units = Math.min(units, capacity);
         last = now;
       }
     }
 
-    boolean fullAt(long now, double perMs, long burst) {
-      return tokens + (double) Math.max(0, now - last) * perMs >= burst;
+    boolean fullAt(long now, long perMs, long capacity) {
+      long elapsed = Math.max(0, now - last);
+      return elapsed >= (capacity - units + perMs - 1) / perMs;
     }
   }
 }

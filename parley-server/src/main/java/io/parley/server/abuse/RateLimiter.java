@@ -63,10 +63,5 @@ public interface RateLimiter {
     public static Limit perSecond(long permits, long burst) {
       return new Limit(permits, 1000, burst);
     }
-
-    /** Tokens refilled per millisecond. */
-    public double tokensPerMs() {
-      return (double) permits / perMillis;
-    }
   }
 }
