@@ -132,12 +132,14 @@ public final class FrameHandler {
       limits.accepted(c.deviceId());
       return true;
     }
-    ApiException e = MessageRateLimits.rateLimited(wait);
-    error(c, e.code(), e.getMessage(), clientMsgIdOf(frame), wait);
     if (limits.refused(c.deviceId())) {
+      // beyond tolerance: the close (which discards queued frames) is the answer
       limits.accepted(c.deviceId());
       c.close(CloseCodes.RATE_LIMITED, "rate limited beyond tolerance");
+      return false;
     }
+    ApiException e = MessageRateLimits.rateLimited(wait);
+    error(c, e.code(), e.getMessage(), clientMsgIdOf(frame), wait);
     return false;
   }
 

@@ -34,7 +34,8 @@ import java.util.regex.Pattern;
  *   <li>415 {@code unsupported_media_type} for a body that is not {@code application/json} on a
  *       JSON endpoint (everything under {@code /v1/} but media uploads);
  *   <li>CORS for the origins in {@code server.cors_allowed_origins} (off when empty);
- *   <li>405 {@code method_not_allowed} with {@code Allow} for a known path and a wrong method.
+ *   <li>405 {@code method_not_allowed} with {@code Allow} for a known path and a wrong method
+ *       (before authentication, like a 404).
  * </ul>
  *
  * Strict JSON parsing is {@link StrictJson}; the connection idle timeout is {@link
@@ -69,24 +70,40 @@ public final class HttpHygiene {
     router.route("/v1/*").order(-998).handler(HttpHygiene::jsonOnly);
     List<String> origins = origins(cfg.corsAllowedOrigins());
     if (!origins.isEmpty()) {
-      router
-          .route()
-          .order(-997)
-          .handler(
-              CorsHandler.create()
-                  .addOrigins(origins)
-                  .allowedMethods(
-                      Set.of(
-                          HttpMethod.GET,
-                          HttpMethod.POST,
-                          HttpMethod.PUT,
-                          HttpMethod.PATCH,
-                          HttpMethod.DELETE))
-                  .allowedHeaders(Set.of("Authorization", "Content-Type"))
-                  .exposedHeaders(Set.of("Retry-After"))
-                  .maxAgeSeconds(600));
+      CorsHandler cors =
+          CorsHandler.create()
+              .addOrigins(origins)
+              .allowedMethods(
+                  Set.of(
+                      HttpMethod.GET,
+                      HttpMethod.POST,
+                      HttpMethod.PUT,
+                      HttpMethod.PATCH,
+                      HttpMethod.DELETE))
+              .allowedHeaders(Set.of("Authorization", "Content-Type"))
+              .exposedHeaders(Set.of("Retry-After"))
+              .maxAgeSeconds(600);
+      router.route().order(-997).handler(ctx -> cors(ctx, origins, cors));
     }
-    router.route().order(Integer.MAX_VALUE - 1).handler(h::methodNotAllowed);
+    // before the feature routes (whose auth handlers match every method)
+    router.route().order(-996).handler(h::methodNotAllowed);
+  }
+
+  /**
+   * An allowed origin gets the CORS headers (and preflights their answer); a preflight from any
+   * other origin is refused with 403; other requests from it pass without CORS headers, so the
+   * browser keeps their responses from the page.
+   */
+  private static void cors(RoutingContext ctx, List<String> origins, CorsHandler cors) {
+    String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);
+    if (origin == null || origins.contains(origin)) {
+      cors.handle(ctx);
+    } else if (HttpMethod.OPTIONS.equals(ctx.request().method())
+        && ctx.request().getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD) != null) {
+      Http.fail(ctx, ApiException.forbidden("origin " + origin + " is not allowed"));
+    } else {
+      ctx.next();
+    }
   }
 
   static List<String> origins(String csv) {
@@ -213,7 +230,7 @@ public final class HttpHygiene {
       k = new ArrayList<>();
       for (Route r : router.getRoutes()) {
         Set<HttpMethod> methods = r.methods();
-        if (methods == null || methods.isEmpty() || r.getPath() == null || r.isRegexPath()) {
+        if (methods == null || methods.isEmpty() || r.getPath() == null) {
           continue;
         }
         Set<String> names = new TreeSet<>();

@@ -25,7 +25,7 @@ public final class StrictJson {
           .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.{0,64})'");
   private static final Pattern UNEXPECTED_CHAR = Pattern.compile("Unexpected character \\('(.)'");
-  private static final Pattern TOKEN = Pattern.compile("Unrecognized token '(.{0,32})");
+  private static final Pattern TOKEN = Pattern.compile("Unrecognized token '([^']{0,32})");
   private static final int MAX_ECHO = 32;
 
   private StrictJson() {}
