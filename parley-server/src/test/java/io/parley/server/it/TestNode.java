@@ -122,6 +122,18 @@ public final class TestNode implements AutoCloseable {
     return c;
   }
 
+  /**
+   * Sends {@code ping} and waits for its {@code pong}: the positive marker after which a test may
+   * assert that nothing else arrived (frames are processed and answered in order).
+   */
+  public static void pingPong(ParleyClient c) {
+    int pongs = c.inbox().frames("pong").size();
+    c.ping();
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> c.inbox().frames("pong").size() > pongs);
+  }
+
   public ClientOptions options(Api.Session s) {
     return new ClientOptions(baseUrl(), s.accessToken()).vertx(clientVertx);
   }
