@@ -140,7 +140,8 @@ public final class BenchMain {
       c.out =
           Path.of(
               "bench-results",
-              LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+              LocalDateTime.now(java.time.ZoneId.systemDefault())
+                  .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", java.util.Locale.ROOT)));
     }
     Files.createDirectories(c.out);
     if (c.loadCpus != null) {

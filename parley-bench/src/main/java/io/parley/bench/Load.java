@@ -76,7 +76,7 @@ final class Load implements AutoCloseable {
       }
       BenchClient c = cs.get(i);
       WebSocketClient wc = clients.get(i % clients.size());
-      Future<BenchClient> f = c.connect(wc, hostOf(c), portOf(c), l);
+      Future<BenchClient> f = c.connect(wc, host, port, l);
       f.onComplete(
           ar -> {
             sem.release();
@@ -105,14 +105,6 @@ final class Load implements AutoCloseable {
     this.host = host;
     this.port = port;
     return this;
-  }
-
-  private String hostOf(BenchClient c) {
-    return host;
-  }
-
-  private int portOf(BenchClient c) {
-    return port;
   }
 
   /** Polls {@code cond} every 5 ms until it holds or {@code timeoutMs} passes. */

@@ -102,6 +102,7 @@ final class Scenarios {
         steps.add(s);
         stepJson.add(s.toMap());
         System.err.printf(
+            java.util.Locale.ROOT,
             "%s %s offered %.0f msg/s: delivered %.0f/s, p99 recv %.1f ms, lost %d, dup %d, ooo %d,"
                 + " errors %d%n",
             scenario,

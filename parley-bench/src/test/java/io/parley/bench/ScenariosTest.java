@@ -32,6 +32,7 @@ class ScenariosTest {
     o.put("auth.argon2_iterations", "1");
     o.put("auth.jwt_secret", ServerProcess.JWT_SECRET);
     o.put("server.shutdown_grace_seconds", "1");
+    o.put("limits.enabled", "false"); // the scenarios sign up many users from one address
     node = ParleyNode.start(ConfigLoader.load(null, Map.of(), o));
     relay = CeilingRelay.start("127.0.0.1", 0);
   }

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -26,6 +27,9 @@ public final class Inbox {
   private final ArrayDeque<JsonNode> frames = new ArrayDeque<>();
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
+
+  /** Notified whenever something is recorded, for {@link #await} (no polling). */
+  private final Object changed = new Object();
 
   Inbox(boolean keep, int dedupeCapacity, int maxFrames) {
     this.keep = keep;
@@ -57,6 +61,7 @@ public final class Inbox {
         list.add(m);
       }
     }
+    signal();
     return true;
   }
 
@@ -69,6 +74,13 @@ public final class Inbox {
         frames.pollFirst();
       }
       frames.addLast(frame);
+    }
+    signal();
+  }
+
+  private void signal() {
+    synchronized (changed) {
+      changed.notifyAll();
     }
   }
 
@@ -127,14 +139,18 @@ public final class Inbox {
     return f.get(f.size() - 1);
   }
 
-  static void await(BooleanSupplier condition, Duration timeout, String what)
+  private void await(BooleanSupplier condition, Duration timeout, String what)
       throws TimeoutException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new TimeoutException("timed out after " + timeout + " waiting for " + what);
+    synchronized (changed) {
+      while (!condition.getAsBoolean()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new TimeoutException("timed out after " + timeout + " waiting for " + what);
+        }
+        // woken by signal(); the bound only guards against a condition changed elsewhere
+        TimeUnit.NANOSECONDS.timedWait(changed, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
       }
-      Thread.sleep(5);
     }
   }
 }

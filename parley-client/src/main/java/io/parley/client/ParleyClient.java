@@ -322,6 +322,8 @@ public final class ParleyClient implements AutoCloseable {
 
   // ---- internals (on ctx) ----
 
+  // whenComplete only forwards the outcome to f; the stage it returns is not needed
+  @SuppressWarnings("FutureReturnValueIgnored")
   private void doConnect(CompletableFuture<Frames.Hello> f) {
     if (closed) {
       f.completeExceptionally(new IllegalStateException("client closed"));
@@ -490,6 +492,8 @@ public final class ParleyClient implements AutoCloseable {
     }
   }
 
+  // runs on the client's event loop only; volatile is for readers on other threads
+  @SuppressWarnings("NonAtomicVolatileUpdate")
   private void onHello(Frames.Hello h) {
     hello = h;
     helloSeen = true;

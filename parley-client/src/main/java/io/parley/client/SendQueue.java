@@ -39,6 +39,8 @@ final class SendQueue {
   }
 
   /** Queues and transmits a send; a duplicate client_msg_id joins the one already pending. */
+  // whenComplete only forwards the pending send's outcome; the stage it returns is not needed
+  @SuppressWarnings("FutureReturnValueIgnored")
   void add(String clientMsgId, String json, CompletableFuture<Frames.Ack> future) {
     Pending prev = pending.get(clientMsgId);
     if (prev != null) {
@@ -97,7 +99,8 @@ final class SendQueue {
 
   private void transmit(Pending p) {
     cancel(p);
-    wire.test(p.json);
+    // false (no usable connection) needs nothing here: the ack timer below retransmits
+    boolean unusedWritten = wire.test(p.json);
     p.timer =
         vertx.setTimer(
             ackTimeoutMs,

@@ -136,7 +136,10 @@ class ParleyClientTest {
     c.awaitMessages("conv-a", 5, WAIT);
     c.awaitMessages("conv-b", 3, WAIT);
     await().atMost(WAIT).until(() -> server.clientFrames("delivered").size() >= 2);
-    Thread.sleep(400); // nothing more should follow
+    // positive marker: once the server has our ping, everything sent before it has arrived
+    int pings = server.clientFrames("ping").size();
+    c.ping();
+    await().atMost(WAIT).until(() -> server.clientFrames("ping").size() > pings);
     List<JsonNode> delivered = server.clientFrames("delivered");
     assertThat(delivered).hasSize(2);
     assertThat(delivered)
@@ -149,8 +152,11 @@ class ParleyClientTest {
     ParleyClient c = connect(options(server.newSession("hank")).autoDelivered(false));
     server.inject("conv-c", "x", "m1");
     c.awaitMessages("conv-c", 1, WAIT);
-    Thread.sleep(200);
-    assertThat(server.clientFrames("delivered")).isEmpty();
+    // an automatic acknowledgement would be sent after the batching delay: none for 300 ms
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(WAIT)
+        .until(() -> server.clientFrames("delivered").isEmpty());
     c.markDelivered("conv-c", 1);
     c.markRead("conv-c", 1);
     c.typing("conv-c", true);
@@ -240,8 +246,8 @@ class ParleyClientTest {
     c.close();
     assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS))
         .hasCauseInstanceOf(IllegalStateException.class);
-    Thread.sleep(300);
-    assertThat(server.wsConnects.get()).isEqualTo(1);
+    // a closed client must not reconnect: still one connect 300 ms later
+    await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> server.wsConnects.get() == 1);
     assertThat(c.isConnected()).isFalse();
   }
 }

@@ -98,9 +98,20 @@ public final class Frames {
     }
   }
 
-  public record Error(String type, String code, String message, String clientMsgId) {
+  /**
+   * {@code error}: {@code clientMsgId} names the refused {@code send}; {@code retryAfterMs} is set
+   * for {@code rate_limited} (how long to wait before sending again).
+   */
+  @SuppressWarnings(
+      "JavaLangClash") // named after the wire frame "error"; renaming breaks SDK users
+  public record Error(
+      String type, String code, String message, String clientMsgId, Long retryAfterMs) {
     public Error(String code, String message, String clientMsgId) {
-      this("error", code, message, clientMsgId);
+      this("error", code, message, clientMsgId, null);
+    }
+
+    public Error(String code, String message, String clientMsgId, Long retryAfterMs) {
+      this("error", code, message, clientMsgId, retryAfterMs);
     }
   }
 

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 public final class Main {
   private Main() {}
 
+  @SuppressForbidden(reason = "the command line's usage text and ready banner go to stdout")
   public static void main(String[] args) {
     Path file = null;
     for (int i = 0; i < args.length; i++) {
@@ -32,6 +33,7 @@ public final class Main {
                     .normalize()
             : "postgres " + cfg.store().postgresUrl();
     System.out.printf(
+        java.util.Locale.ROOT,
         "Parley node %d ready in %d ms%n  http:      http://%s:%d/%n  websocket: ws://%s:%d/v1/ws%n  store:     %s%n",
         cfg.node().id(),
         (System.nanoTime() - t0) / 1_000_000,

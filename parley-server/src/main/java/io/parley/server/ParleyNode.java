@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
@@ -83,7 +84,7 @@ public final class ParleyNode implements AutoCloseable {
               config.server().port(),
               loops,
               config.server().headerTimeoutMs(),
-              new InetSocketAddress(BACKEND_HOST, servers.get(0).actualPort()),
+              new InetSocketAddress(InetAddress.getLoopbackAddress(), servers.get(0).actualPort()),
               w.gateway());
     } catch (Exception e) {
       w.close();
@@ -140,6 +141,7 @@ public final class ParleyNode implements AutoCloseable {
               .setUseProxyProtocol(true)
               .setTcpNoDelay(true)
               .setReuseAddress(true);
+      io.parley.server.http.HttpHygiene.configure(opts, config.server()); // idle timeout
       HttpServer server = vertx.createHttpServer(opts).requestHandler(router);
       return server.listen().onSuccess(servers::add);
     }
@@ -166,11 +168,11 @@ public final class ParleyNode implements AutoCloseable {
     }
     stopped = true;
     wiring.gateway().drain(1000);
-    try {
-      Thread.sleep(Math.min(500, config.server().shutdownGraceSeconds() * 1000L));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    // grace for the reconnect frames and the 1012 closes (sent 200 ms after them) to go out
+    long graceMs = Math.min(500, config.server().shutdownGraceSeconds() * 1000L);
+    CompletableFuture.runAsync(
+            () -> {}, CompletableFuture.delayedExecutor(graceMs, TimeUnit.MILLISECONDS))
+        .join();
     wiring.gateway().stop();
     edge.close();
     Future<Void> closed = Future.all(servers.stream().map(HttpServer::close).toList()).mapEmpty();

@@ -1,5 +1,6 @@
 package io.parley.server;
 
+import io.parley.server.abuse.AbuseWiring;
 import io.parley.server.auth.AuthRoutes;
 import io.parley.server.auth.AuthService;
 import io.parley.server.auth.DeviceRoutes;
@@ -17,6 +18,7 @@ import io.parley.server.gateway.ConnectionRegistry;
 import io.parley.server.gateway.FrameHandler;
 import io.parley.server.gateway.Gateway;
 import io.parley.server.gateway.SyncService;
+import io.parley.server.http.HttpHygiene;
 import io.parley.server.messaging.Bodies;
 import io.parley.server.messaging.MessageWriter;
 import io.parley.server.messaging.MessagingService;
@@ -154,6 +156,9 @@ public final class Wiring implements AutoCloseable {
             ids,
             clock);
 
+    // rate limits and abuse controls (F14)
+    AbuseWiring abuse = AbuseWiring.build(cfg.limits(), clock);
+
     // presence and gateway
     PresenceService presence =
         new PresenceService(connections, memberships, stores.users(), workers, clock);
@@ -176,7 +181,8 @@ public final class Wiring implements AutoCloseable {
             workers,
             cfg.websocket().maxFrameBytes(),
             clock,
-            connections.revoked());
+            connections.revoked(),
+            abuse.messages());
     Gateway gateway =
         new Gateway(
             vertx,
@@ -188,7 +194,8 @@ public final class Wiring implements AutoCloseable {
             workers,
             cfg.websocket(),
             Integer.toString(cfg.node().id()),
-            clock);
+            clock,
+            abuse.admission());
 
     metrics.gauge("parley_connections", "open WebSocket connections", connections::size);
     metrics.gauge(
@@ -203,11 +210,15 @@ public final class Wiring implements AutoCloseable {
 
     Mounter mounter =
         router -> {
+          HttpHygiene.mount(router, cfg.server());
+          abuse.mount(router);
           push.mount(router, tokens, clock);
           keys.mount(router, tokens);
           new AuthRoutes(auth, tokens).mount(router);
           new DeviceRoutes(auth, tokens).mount(router);
-          new ConversationRoutes(conversations, groups, messaging, receipts, tokens).mount(router);
+          new ConversationRoutes(
+                  conversations, groups, messaging, receipts, tokens, abuse.messages())
+              .mount(router);
           new PresenceRoutes(presence, tokens).mount(router);
           new OpsRoutes(metrics, stores.database()).mount(router);
           new ApiDocsRoutes().mount(router);

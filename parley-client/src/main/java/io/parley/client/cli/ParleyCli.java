@@ -16,6 +16,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -136,15 +137,20 @@ public final class ParleyCli {
           for (Api.ConversationSummary cs : http.listConversations()) {
             String last = cs.lastMessage() == null ? "" : " | " + describe(cs.lastMessage());
             out.printf(
+                Locale.ROOT,
                 "%s  %-6s %-20s unread=%d%s%n",
-                cs.conversationId(), cs.type(), cs.title(), cs.unreadCount(), last);
+                cs.conversationId(),
+                cs.type(),
+                cs.title(),
+                cs.unreadCount(),
+                last);
           }
         }
         case "/history" -> {
           requireArgs(p, 2);
           Integer n = p.length > 2 ? Integer.valueOf(p[2]) : 20;
           for (MessageView m : http.history(p[1], null, null, n).messages()) {
-            out.printf("  #%d %s: %s%n", m.seq(), name(m.senderId()), describe(m));
+            out.printf(Locale.ROOT, "  #%d %s: %s%n", m.seq(), name(m.senderId()), describe(m));
           }
         }
         case "/read" -> {
@@ -171,7 +177,7 @@ public final class ParleyCli {
   }
 
   private void report(Frames.Ack a) {
-    out.printf("✓ sent to %s as #%d%n", a.conversationId(), a.seq());
+    out.printf(Locale.ROOT, "✓ sent to %s as #%d%n", a.conversationId(), a.seq());
   }
 
   private static String describe(MessageView m) {
@@ -201,8 +207,12 @@ public final class ParleyCli {
       printer.execute(
           () ->
               out.printf(
+                  Locale.ROOT,
                   "[%s #%d] %s: %s%n",
-                  m.conversationId(), m.seq(), name(m.senderId()), describe(m)));
+                  m.conversationId(),
+                  m.seq(),
+                  name(m.senderId()),
+                  describe(m)));
     }
 
     @Override
@@ -210,15 +220,21 @@ public final class ParleyCli {
       printer.execute(
           () ->
               out.printf(
+                  Locale.ROOT,
                   "[%s] %s %s up to #%d%n",
-                  r.conversationId(), name(r.userId()), r.status(), r.seq()));
+                  r.conversationId(),
+                  name(r.userId()),
+                  r.status(),
+                  r.seq()));
     }
 
     @Override
     public void onTyping(Frames.Typing t) {
       if ("start".equals(t.state())) {
         printer.execute(
-            () -> out.printf("[%s] %s is typing...%n", t.conversationId(), name(t.userId())));
+            () ->
+                out.printf(
+                    Locale.ROOT, "[%s] %s is typing...%n", t.conversationId(), name(t.userId())));
       }
     }
 

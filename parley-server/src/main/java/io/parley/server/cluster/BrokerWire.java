@@ -13,6 +13,7 @@ import java.util.List;
  */
 final class BrokerWire {
   /** One routed frame: the users (on the target node) it is for. */
+  @SuppressWarnings("ArrayRecordComponent") // never compared or hashed
   record Routed(long[] userIds, Outbound frame, long excludeDeviceId) {}
 
   private BrokerWire() {}

@@ -63,6 +63,8 @@ public final class RedisBroker implements Broker {
   private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
 
   /**
+   * Queue bounds and timing of the broker.
+   *
    * @param maxPendingFrames frames waiting for their session lookup, at most
    * @param maxQueuedFramesPerNode frames waiting to be published to one node, at most
    * @param maxFramesPerMessage frames packed into one pub/sub message, at most
@@ -78,6 +80,7 @@ public final class RedisBroker implements Broker {
     }
   }
 
+  @SuppressWarnings("ArrayRecordComponent") // never compared or hashed
   private record Pending(long[] userIds, Outbound frame, long excludeDeviceId) {}
 
   private static final class NodeQueue {

@@ -29,6 +29,8 @@ public final class ConfigLoader {
   private ConfigLoader() {}
 
   /**
+   * Loads the configuration from the bundled defaults and the given layers.
+   *
    * @param file optional YAML file layered over the defaults (null for none)
    * @param env environment variables (normally {@code System.getenv()})
    * @param overrides dotted keys ({@code "server.port"}) to values, applied last

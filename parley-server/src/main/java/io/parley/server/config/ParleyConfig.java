@@ -14,7 +14,8 @@ public record ParleyConfig(
     Groups groups,
     Cluster cluster,
     Push push,
-    Keys keys) {
+    Keys keys,
+    Limits limits) {
 
   public record Node(int id) {}
 
@@ -25,7 +26,11 @@ public record ParleyConfig(
       int maxBodyBytes,
       int shutdownGraceSeconds,
       // gateway front door: time to receive the first request head
-      long headerTimeoutMs) {
+      long headerTimeoutMs,
+      // HTTP hygiene (io.parley.server.http.HttpHygiene)
+      long bodyReadTimeoutMs,
+      int idleTimeoutSeconds,
+      String corsAllowedOrigins) {
     /** Configured event loops, or two per core when 0. */
     @Override
     public int eventLoops() {
@@ -137,4 +142,25 @@ public record ParleyConfig(
   }
 
   public record Keys(int maxPrekeysPerUpload, int maxPrekeysPerDevice, int lowPrekeysThreshold) {}
+
+  /** Rate limits and abuse controls (F14), see {@code limits:} in {@code parley.yaml}. */
+  public record Limits(
+      boolean enabled,
+      Bucket userMessages,
+      Bucket userMessageBytes,
+      Bucket ipSignups,
+      Bucket ipLogins,
+      Bucket ipWsConnects,
+      int failedLoginsFree,
+      long failedLoginBackoffMs,
+      long failedLoginBackoffMaxMs,
+      long failedLoginForgetSeconds,
+      int maxConnectionsPerDevice,
+      int maxConnectionsPerUser,
+      int wsRateLimitedTolerance,
+      int maxTrackedKeys) {
+
+    /** A token bucket: {@code permits} per {@code perSeconds} seconds, {@code burst} saved up. */
+    public record Bucket(long permits, long perSeconds, long burst) {}
+  }
 }

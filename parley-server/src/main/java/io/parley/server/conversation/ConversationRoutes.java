@@ -1,6 +1,7 @@
 package io.parley.server.conversation;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.parley.server.abuse.MessageRateLimits;
 import io.parley.server.http.ApiException;
 import io.parley.server.http.Authenticator;
 import io.parley.server.http.Http;
@@ -19,13 +20,16 @@ public final class ConversationRoutes {
   private final MessagingService messaging;
   private final ReceiptService receipts;
   private final Authenticator auth;
+  private final MessageRateLimits limits;
 
   public ConversationRoutes(
       ConversationService conversations,
       GroupService groups,
       MessagingService messaging,
       ReceiptService receipts,
-      Authenticator auth) {
+      Authenticator auth,
+      MessageRateLimits limits) {
+    this.limits = limits;
     this.conversations = conversations;
     this.groups = groups;
     this.messaging = messaging;
@@ -52,12 +56,16 @@ public final class ConversationRoutes {
             Http.blocking(
                 ctx -> {
                   ObjectNode body = Http.bodyObject(ctx);
-                  if (!body.hasNonNull("seq") || !body.get("seq").isIntegralNumber()) {
+                  if (!body.hasNonNull("seq")
+                      || !body.get("seq").isIntegralNumber()
+                      || !body.get("seq").canConvertToLong()) {
+                    // a seq beyond 2^63-1 must not wrap around to a small number
                     throw ApiException.invalid("seq must be an integer");
                   }
                   long conv = pathId(ctx, "id");
                   conversations.requireMember(me(ctx).userId(), conv);
-                  receipts.read(me(ctx), conv, body.get("seq").asLong());
+                  // stored before the 204, so the next GET /v1/conversations shows it
+                  receipts.readAndFlush(me(ctx), conv, body.get("seq").asLong());
                   return Response.noContent();
                 }));
 
@@ -140,6 +148,7 @@ public final class ConversationRoutes {
   }
 
   private Response send(RoutingContext ctx) throws Exception {
+    limits.check(me(ctx).userId(), ctx.body().length());
     ObjectNode body = Http.bodyObject(ctx);
     String clientMsgId = MessagingService.checkClientMsgId(body.get("client_msg_id"));
     long conv = pathId(ctx, "id");

@@ -229,7 +229,7 @@ public final class GroupService {
         conversations
             .member(groupId, userId)
             .orElseThrow(() -> ApiException.forbidden("not a member of this group"));
-    if (m.role().ordinal() > min.ordinal()) {
+    if (m.role().compareTo(min) > 0) { // declaration order: OWNER, ADMIN, MEMBER
       throw ApiException.forbidden("requires role " + min.wire() + " or higher");
     }
     return m;

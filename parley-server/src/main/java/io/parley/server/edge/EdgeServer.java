@@ -72,7 +72,7 @@ public final class EdgeServer implements AutoCloseable {
               .syncUninterruptibly()
               .channel();
     } catch (RuntimeException e) {
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
       throw e;
     }
   }

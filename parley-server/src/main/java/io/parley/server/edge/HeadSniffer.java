@@ -20,8 +20,13 @@ import java.util.concurrent.TimeUnit;
  * and time (else the connection is closed), then removes itself: a WebSocket upgrade on the
  * gateway's path goes to {@link WebSocketUpgrades}, anything else to {@link Relay}.
  */
+// Netty writes are fire-and-forget by design: failures surface through listeners or the
+// channel closing, not through the returned futures
+@SuppressWarnings("FutureReturnValueIgnored")
 final class HeadSniffer extends ChannelInboundHandlerAdapter {
   static final int MAX_HEAD = 16 * 1024;
+
+  @SuppressWarnings("StringConcatToTextBlock") // CRLF line ends, which a text block hides
   private static final byte[] TOO_LARGE =
       ("HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\n"
               + "Connection: close\r\n\r\n")

@@ -21,6 +21,9 @@ import java.nio.charset.StandardCharsets;
  * mark. A half-close (FIN) is passed on; the pair closes when both directions are done or either
  * side closes.
  */
+// Netty writes are fire-and-forget by design: failures surface through listeners or the
+// channel closing, not through the returned futures
+@SuppressWarnings("FutureReturnValueIgnored")
 final class Relay extends ChannelInboundHandlerAdapter {
   private static final byte[] BAD_GATEWAY =
       "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"

@@ -36,6 +36,9 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
  * <p>Kept small on purpose (heap per idle connection is a target): shared limits live in {@link
  * Limits}, flags in one int, the sync buffer exists only while syncing.
  */
+// Netty writes are fire-and-forget by design: failures surface through listeners or the
+// channel closing, not through the returned futures
+@SuppressWarnings("FutureReturnValueIgnored")
 public final class Connection {
   /** How long a closing peer gets to answer the close handshake before the socket is cut. */
   static final long FORCE_CLOSE_MS = 3_000;

@@ -6,12 +6,14 @@ import io.parley.protocol.CloseCodes;
 import io.parley.protocol.ErrorCode;
 import io.parley.protocol.Frames;
 import io.parley.protocol.Json;
+import io.parley.server.abuse.MessageRateLimits;
 import io.parley.server.conversation.Memberships;
 import io.parley.server.delivery.Broker;
 import io.parley.server.delivery.Outbound;
 import io.parley.server.http.ApiException;
 import io.parley.server.http.Http;
 import io.parley.server.http.Principal;
+import io.parley.server.http.StrictJson;
 import io.parley.server.messaging.MessageJson;
 import io.parley.server.messaging.MessagingService;
 import io.parley.server.messaging.ReceiptService;
@@ -28,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * Parses and dispatches client frames (API.md). Runs on the connection's event loop; work that may
  * block (cold caches, store writes) runs on a worker in a per-connection serial chain, so a
  * client's frames keep their order. Every bad frame gets an {@code error} frame and changes
- * nothing; a client sending a burst of bad frames is disconnected with 4429.
+ * nothing; a client sending a burst of bad frames is disconnected with 4429. Frames are parsed
+ * strictly ({@link StrictJson}). A {@code send} beyond the user's message rate gets an {@code
+ * error} {@code rate_limited} with {@code retry_after_ms}; a connection that keeps sending while
+ * limited is closed with 4429.
  */
 public final class FrameHandler {
   private static final Logger log = LoggerFactory.getLogger(FrameHandler.class);
@@ -45,6 +50,7 @@ public final class FrameHandler {
   private final Clock clock;
   private final int maxFrameBytes;
   private final RevokedDevices revoked;
+  private final MessageRateLimits limits;
 
   public FrameHandler(
       MessagingService messaging,
@@ -55,9 +61,11 @@ public final class FrameHandler {
       ExecutorService workers,
       int maxFrameBytes,
       Clock clock,
-      RevokedDevices revoked) {
+      RevokedDevices revoked,
+      MessageRateLimits limits) {
     this.maxFrameBytes = maxFrameBytes;
     this.revoked = revoked;
+    this.limits = limits;
     this.messaging = messaging;
     this.receipts = receipts;
     this.presence = presence;
@@ -83,9 +91,9 @@ public final class FrameHandler {
     }
     JsonNode frame;
     try {
-      frame = Json.MAPPER.readTree(text);
-    } catch (Exception e) {
-      error(c, ErrorCode.BAD_FRAME, "malformed JSON", null);
+      frame = StrictJson.parse(text, ErrorCode.BAD_FRAME);
+    } catch (ApiException e) {
+      error(c, ErrorCode.BAD_FRAME, e.getMessage(), null);
       return;
     }
     if (frame == null || !frame.isObject()) {
@@ -99,7 +107,11 @@ public final class FrameHandler {
     }
     try {
       switch (type.asText()) {
-        case "send" -> send(c, frame);
+        case "send" -> {
+          if (admitSend(c, frame, text)) {
+            send(c, frame);
+          }
+        }
         case "delivered" ->
             serial(c, frame, null, () -> receipts.delivered(p(c), conv(frame), seq(frame)));
         case "read" -> serial(c, frame, null, () -> receipts.read(p(c), conv(frame), seq(frame)));
@@ -111,8 +123,30 @@ public final class FrameHandler {
         default -> error(c, ErrorCode.BAD_FRAME, "unknown frame type: " + type.asText(), null);
       }
     } catch (ApiException e) {
-      error(c, e.code(), e.getMessage(), clientMsgIdOf(frame));
+      error(c, e.code(), e.getMessage(), clientMsgIdOf(frame), e.retryAfterMs());
     }
+  }
+
+  /**
+   * Charges a {@code send} to the user's message rate. When refused, answers {@code rate_limited}
+   * with {@code retry_after_ms} (and the {@code client_msg_id}), and closes the connection with
+   * 4429 once it is beyond tolerance.
+   */
+  private boolean admitSend(Connection c, JsonNode frame, String text) {
+    long wait = limits.tryAcquire(c.userId(), utf8Length(text));
+    if (wait == 0) {
+      limits.accepted(c.deviceId());
+      return true;
+    }
+    if (limits.refused(c.deviceId())) {
+      // beyond tolerance: the close (which discards queued frames) is the answer
+      limits.accepted(c.deviceId());
+      c.close(CloseCodes.RATE_LIMITED, "rate limited beyond tolerance");
+      return false;
+    }
+    ApiException e = MessageRateLimits.rateLimited(wait);
+    error(c, e.code(), e.getMessage(), clientMsgIdOf(frame), wait);
+    return false;
   }
 
   private void send(Connection c, JsonNode frame) {
@@ -151,6 +185,8 @@ public final class FrameHandler {
     return c.isClosed() || revoked.contains(c.deviceId());
   }
 
+  // whenComplete answers the client itself; the stage it returns is not needed
+  @SuppressWarnings("FutureReturnValueIgnored")
   private void submit(Connection c, Principal p, long conv, String clientMsgId, JsonNode body) {
     if (refused(c)) {
       return;
@@ -165,7 +201,7 @@ public final class FrameHandler {
                 Throwable cause =
                     t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
                 if (cause instanceof ApiException e) {
-                  error(c, e.code(), e.getMessage(), clientMsgId);
+                  error(c, e.code(), e.getMessage(), clientMsgId, e.retryAfterMs());
                 } else {
                   log.error("send failed", cause);
                   error(c, ErrorCode.INTERNAL, "message not stored, retry", clientMsgId);
@@ -217,7 +253,8 @@ public final class FrameHandler {
                 c,
                 e.code(),
                 e.getMessage(),
-                clientMsgId != null ? clientMsgId : clientMsgIdOf(frame));
+                clientMsgId != null ? clientMsgId : clientMsgIdOf(frame),
+                e.retryAfterMs());
           } catch (RuntimeException e) {
             log.error("frame handling failed", e);
             error(c, ErrorCode.INTERNAL, "internal error", clientMsgId);
@@ -275,7 +312,12 @@ public final class FrameHandler {
   }
 
   private void error(Connection c, ErrorCode code, String message, String clientMsgId) {
-    c.send(Json.write(new Frames.Error(code.wire(), message, clientMsgId)));
+    error(c, code, message, clientMsgId, null);
+  }
+
+  private void error(
+      Connection c, ErrorCode code, String message, String clientMsgId, Long retryAfterMs) {
+    c.send(Json.write(new Frames.Error(code.wire(), message, clientMsgId, retryAfterMs)));
     boolean clientFault = code == ErrorCode.BAD_FRAME || code == ErrorCode.INVALID_ARGUMENT;
     if (clientFault && c.countError(clock.millis(), ERROR_WINDOW_MS) > MAX_ERRORS_PER_WINDOW) {
       c.close(CloseCodes.RATE_LIMITED, "too many bad frames");

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.parley.protocol.CloseCodes;
 import io.parley.protocol.Frames;
 import io.parley.protocol.Json;
+import io.parley.server.abuse.ConnectionAdmission;
 import io.parley.server.config.ParleyConfig;
 import io.parley.server.edge.WebSocketUpgrades;
 import io.parley.server.http.ApiException;
@@ -62,6 +63,7 @@ public final class Gateway implements WebSocketUpgrades {
   private final Clock clock;
   private final Connection.Limits limits;
   private final WebSocketDecoderConfig decoderConfig;
+  private final ConnectionAdmission admission;
   private volatile boolean draining;
   private long timerId = -1;
 
@@ -75,7 +77,9 @@ public final class Gateway implements WebSocketUpgrades {
       ExecutorService workers,
       ParleyConfig.WebSocket cfg,
       String nodeId,
-      Clock clock) {
+      Clock clock,
+      ConnectionAdmission admission) {
+    this.admission = admission;
     this.vertx = vertx;
     this.auth = auth;
     this.registry = registry;
@@ -204,8 +208,18 @@ public final class Gateway implements WebSocketUpgrades {
     }
   }
 
+  private static String clientIp(Channel ch) {
+    return ch.remoteAddress() instanceof java.net.InetSocketAddress a && a.getAddress() != null
+        ? a.getAddress().getHostAddress()
+        : null;
+  }
+
   private static void closeUnauthorized(Channel ch, String reason) {
-    ch.writeAndFlush(new CloseWebSocketFrame(CloseCodes.UNAUTHORIZED, reason))
+    closeWith(ch, CloseCodes.UNAUTHORIZED, reason);
+  }
+
+  private static void closeWith(Channel ch, int code, String reason) {
+    ch.writeAndFlush(new CloseWebSocketFrame(code, reason))
         .addListener(ChannelFutureListener.CLOSE);
   }
 
@@ -221,6 +235,11 @@ public final class Gateway implements WebSocketUpgrades {
 
   /** Runs on the channel's event loop after a successful handshake with a valid token. */
   private void open(Channel ch, Principal p) {
+    ConnectionAdmission.Decision admitted = admission.admit(clientIp(ch), p.userId(), p.deviceId());
+    if (!admitted.admitted()) {
+      closeWith(ch, admitted.closeCode(), admitted.reason());
+      return;
+    }
     Connection c = new Connection(ch, p.userId(), p.deviceId(), limits, clock.millis());
     ch.pipeline()
         .addLast("utf8", new Utf8FrameValidator(false))
@@ -234,7 +253,11 @@ public final class Gateway implements WebSocketUpgrades {
                 nodeId,
                 cfg.heartbeatMs())));
     int count = registry.add(c);
-    c.onGone(() -> presence.disconnected(c, registry.remove(c)));
+    c.onGone(
+        () -> {
+          admission.release(p.userId(), p.deviceId());
+          presence.disconnected(c, registry.remove(c));
+        });
     ch.closeFuture().addListener(f -> c.gone());
     presence.connected(p.userId(), count);
     ch.config().setAutoRead(true);

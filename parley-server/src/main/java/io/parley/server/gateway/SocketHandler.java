@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * messages to {@link FrameHandler}, answers pings, completes the close handshake, and resumes the
  * connection's writer when the socket becomes writable again.
  */
+// Netty writes are fire-and-forget by design: failures surface through listeners or the
+// channel closing, not through the returned futures
+@SuppressWarnings("FutureReturnValueIgnored")
 final class SocketHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(SocketHandler.class);
 

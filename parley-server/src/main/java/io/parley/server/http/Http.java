@@ -1,6 +1,5 @@
 package io.parley.server.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.protocol.ErrorCode;
@@ -89,23 +88,20 @@ public final class Http {
     return p;
   }
 
-  /** The request body as a JSON object, or {@code invalid_argument}. */
+  /**
+   * The request body as a JSON object, or {@code invalid_argument}. Parsed strictly ({@link
+   * StrictJson}: no trailing content, no duplicate keys) with messages free of parser internals.
+   */
   public static ObjectNode bodyObject(RoutingContext ctx) {
     Buffer b = ctx.body() == null ? null : ctx.body().buffer();
     if (b == null || b.length() == 0) {
       throw ApiException.invalid("request body must be a JSON object");
     }
-    try {
-      JsonNode n = Json.MAPPER.readTree(b.getBytes());
-      if (n == null || !n.isObject()) {
-        throw ApiException.invalid("request body must be a JSON object");
-      }
-      return (ObjectNode) n;
-    } catch (JsonProcessingException e) {
-      throw ApiException.invalid("malformed JSON: " + e.getOriginalMessage());
-    } catch (java.io.IOException e) {
-      throw ApiException.invalid("unreadable body");
+    JsonNode n = StrictJson.parse(b.getBytes(), ErrorCode.INVALID_ARGUMENT);
+    if (n == null || !n.isObject()) {
+      throw ApiException.invalid("request body must be a JSON object");
     }
+    return (ObjectNode) n;
   }
 
   /** A required string field, trimmed length 1..maxLen. */
@@ -253,7 +249,8 @@ public final class Http {
           case 401 -> ErrorCode.UNAUTHORIZED;
           case 403 -> ErrorCode.FORBIDDEN;
           case 404 -> ErrorCode.NOT_FOUND;
-          case 405 -> ErrorCode.NOT_FOUND;
+          case 405 -> ErrorCode.METHOD_NOT_ALLOWED;
+          case 408 -> ErrorCode.REQUEST_TIMEOUT;
           case 413 -> ErrorCode.TOO_LARGE;
           case 415 -> ErrorCode.UNSUPPORTED_MEDIA_TYPE;
           case 429 -> ErrorCode.RATE_LIMITED;

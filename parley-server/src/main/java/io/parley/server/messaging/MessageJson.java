@@ -59,17 +59,15 @@ public final class MessageJson {
 
   /** The {@code receipt} frame (ids are numeric, status a fixed word: nothing to escape). */
   public static String receipt(long conversationId, long userId, String status, long seq) {
-    return new StringBuilder(112)
-        .append("{\"type\":\"receipt\",\"conversation_id\":\"")
-        .append(conversationId)
-        .append("\",\"user_id\":\"")
-        .append(userId)
-        .append("\",\"status\":\"")
-        .append(status)
-        .append("\",\"seq\":")
-        .append(seq)
-        .append('}')
-        .toString();
+    return "{\"type\":\"receipt\",\"conversation_id\":\""
+        + conversationId
+        + "\",\"user_id\":\""
+        + userId
+        + "\",\"status\":\""
+        + status
+        + "\",\"seq\":"
+        + seq
+        + '}';
   }
 
   /** {@code {"messages":[...],"has_more":b}}. */

@@ -70,6 +70,15 @@ public final class ReceiptService implements AutoCloseable {
     read.merge(new Key(p.userId(), conversationId), s, Math::max);
   }
 
+  /**
+   * As {@link #read}, then flushes at once: when this returns, the position is stored and the
+   * receipts are out (REST read, whose caller expects the next request to see it). Blocks.
+   */
+  public void readAndFlush(Principal p, long conversationId, long seq) {
+    read(p, conversationId, seq);
+    flush();
+  }
+
   private long check(Principal p, long conversationId, long seq) {
     if (seq < 0) {
       throw ApiException.invalid("seq must not be negative");

@@ -102,19 +102,20 @@ public final class PushDispatcher implements AutoCloseable {
 
   /** Starts polling every {@code poll_ms}. */
   public void start() {
-    poller.scheduleWithFixedDelay(
-        () -> {
-          try {
-            while (drainOnce() >= cfg.batchSize()) {
-              // a full batch: more may be due right away
-            }
-          } catch (RuntimeException e) {
-            log.error("push drain failed", e);
-          }
-        },
-        cfg.pollMs(),
-        cfg.pollMs(),
-        TimeUnit.MILLISECONDS);
+    var unused =
+        poller.scheduleWithFixedDelay(
+            () -> {
+              try {
+                while (drainOnce() >= cfg.batchSize()) {
+                  // a full batch: more may be due right away
+                }
+              } catch (RuntimeException e) {
+                log.error("push drain failed", e);
+              }
+            },
+            cfg.pollMs(),
+            cfg.pollMs(),
+            TimeUnit.MILLISECONDS);
   }
 
   public CircuitBreaker breaker(String provider) {

@@ -6,7 +6,6 @@ import io.parley.server.config.ParleyConfig;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -79,12 +78,12 @@ public final class Database implements Closeable {
 
   private static Database openSqlite(ParleyConfig.Store cfg) {
     Path dir = Path.of(cfg.dataDir() == null ? "./data" : cfg.dataDir());
+    Path file = dir.resolve(cfg.sqliteFile() == null ? "parley.db" : cfg.sqliteFile());
     try {
-      Files.createDirectories(dir);
+      SqliteFiles.prepare(dir, file); // owner-only: data dir 0700, db (and -wal/-shm) 0600
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create data_dir " + dir, e);
     }
-    Path file = dir.resolve(cfg.sqliteFile() == null ? "parley.db" : cfg.sqliteFile());
     String url = "jdbc:sqlite:" + file.toAbsolutePath();
 
     SQLiteConfig sc = new SQLiteConfig();

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * backing store; run on each implementation.
  */
 abstract class NodeRegistryContract {
-  static final Duration TTL = Duration.ofMillis(1000);
+  static final Duration TTL = Duration.ofSeconds(1);
 
   protected NodeRegistry n1;
   protected NodeRegistry n2;

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /** The behaviour every {@link PresenceStore} must have; run on each implementation. */
 abstract class PresenceStoreContract {
-  static final Duration TTL = Duration.ofMillis(1000);
+  static final Duration TTL = Duration.ofSeconds(1);
 
   protected PresenceStore store;
   protected ClusterTime time;

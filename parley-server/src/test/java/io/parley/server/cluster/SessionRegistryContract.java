@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /** The behaviour every {@link SessionRegistry} must have; run on each implementation. */
 abstract class SessionRegistryContract {
   /** Lease TTL used by the suite (short, so real-time implementations expire quickly). */
-  static final Duration TTL = Duration.ofMillis(1000);
+  static final Duration TTL = Duration.ofSeconds(1);
 
   protected SessionRegistry reg;
   protected ClusterTime time;

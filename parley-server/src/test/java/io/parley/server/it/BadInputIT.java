@@ -183,7 +183,11 @@ class BadInputIT {
           .isInstanceOfSatisfying(
               ParleyClosedException.class, c -> assertThat(c.code()).isEqualTo(4401));
     }
-    Thread.sleep(2100); // the node's access tokens live 1 s
+    // the node's access tokens live 1 s: wait (without sleeping) until REST rejects it
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> alice.http().raw("GET", "/v1/users/me", null, null).status() == 401);
     ExecutionException e =
         org.junit.jupiter.api.Assertions.assertThrows(
             ExecutionException.class,

@@ -40,7 +40,7 @@ class PresencePrivacyIT extends SharedNode {
 
     // the first message makes it a relationship: the open subscription shows bob online
     bob.http().sendRest(conv, UUID.randomUUID().toString(), Bodies.text("hi"));
-    JsonNode online = awaitLast(a, bob, true);
+    awaitLast(a, bob, true);
     assertThat(rest(alice, bob).path("online").asBoolean()).isTrue();
     b.bye();
     JsonNode offline = awaitLast(a, bob, false);

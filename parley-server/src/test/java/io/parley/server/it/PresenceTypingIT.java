@@ -59,7 +59,9 @@ class PresenceTypingIT extends SharedNode {
             ParleyApiException.class, e -> assertThat(e.status()).isEqualTo(403));
     ParleyClient s = stranger.connect();
     s.awaitSynced();
-    Thread.sleep(300);
+    // the stranger's own round trip, then alice's: any presence frame would have come by now
+    TestNode.pingPong(s);
+    TestNode.pingPong(a);
     assertThat(a.inbox().frames("presence"))
         .noneMatch(f -> f.path("user_id").asText().equals(stranger.id()));
   }
@@ -84,7 +86,7 @@ class PresenceTypingIT extends SharedNode {
         .atMost(Duration.ofSeconds(5))
         .until(() -> b.inbox().frames("typing").size() == 2);
     assertThat(b.inbox().frames("typing").get(1).path("state").asText()).isEqualTo("stop");
-    Thread.sleep(200);
+    TestNode.pingPong(a); // an echo would have been queued before this pong
     assertThat(a.inbox().frames("typing")).as("not echoed to the typist").isEmpty();
     assertThat(alice.http().history(conv, null, null, 50).messages()).isEmpty();
   }

@@ -20,6 +20,7 @@ import java.util.zip.Inflater;
  */
 final class RawWebSocket implements AutoCloseable {
   /** A received frame. */
+  @SuppressWarnings("ArrayRecordComponent") // never compared or hashed
   record Frame(int opcode, boolean rsv1, byte[] payload) {
     String text() {
       return new String(payload, StandardCharsets.UTF_8);

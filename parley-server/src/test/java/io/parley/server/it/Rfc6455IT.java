@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.parley.server.it.TestNode.TestUser;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import org.awaitility.Awaitility;
@@ -77,7 +78,7 @@ class Rfc6455IT extends SharedNode {
     for (int rsv : new int[] {0x40, 0x20, 0x10}) {
       TestUser u = node.user("rsv");
       try (RawWebSocket ws = open(u)) {
-        ws.send(0x80 | rsv | 0x1, "{\"type\":\"ping\"}".getBytes());
+        ws.send(0x80 | rsv | 0x1, "{\"type\":\"ping\"}".getBytes(StandardCharsets.UTF_8));
         assertThat(ws.awaitCloseCode()).as("RSV bit 0x%x", rsv).isEqualTo(1002);
       }
       awaitReleased(u);
@@ -89,9 +90,9 @@ class Rfc6455IT extends SharedNode {
     TestUser u = node.user("ok");
     try (RawWebSocket ws = open(u)) {
       // a ping in two fragments, with a control frame between them
-      ws.send(0x01, "{\"type\":".getBytes());
-      ws.send(0x89, "x".getBytes());
-      ws.send(0x80, "\"ping\"}".getBytes());
+      ws.send(0x01, "{\"type\":".getBytes(StandardCharsets.UTF_8));
+      ws.send(0x89, "x".getBytes(StandardCharsets.UTF_8));
+      ws.send(0x80, "\"ping\"}".getBytes(StandardCharsets.UTF_8));
       RawWebSocket.Frame f;
       do {
         f = ws.read();

@@ -61,7 +61,8 @@ class SlowConsumerIT {
         // keep sending until the server gives up on bob's connection (bounded in count and time)
         while (anyOpen(node, bob) && sent < 5_000 && System.nanoTime() < deadline) {
           for (int i = 0; i < 50; i++) {
-            acks.add(a.sendText(conv, text + " #" + (++sent)));
+            sent++;
+            acks.add(a.sendText(conv, text + " #" + sent));
           }
           CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
         }

@@ -62,6 +62,8 @@ public final class TestNode implements AutoCloseable {
     o.put("auth.argon2_iterations", "1");
     o.put("auth.jwt_secret", "dGVzdC1zZWNyZXQtdGVzdC1zZWNyZXQtdGVzdC1zZWNyZXQtMTIzNDU2Nzg5MA==");
     o.put("server.shutdown_grace_seconds", "2");
+    // tests make many users and connections from one address; RateLimitIT turns limits on
+    o.put("limits.enabled", "false");
     return o;
   }
 
@@ -118,6 +120,18 @@ public final class TestNode implements AutoCloseable {
       clients.add(c);
     }
     return c;
+  }
+
+  /**
+   * Sends {@code ping} and waits for its {@code pong}: the positive marker after which a test may
+   * assert that nothing else arrived (frames are processed and answered in order).
+   */
+  public static void pingPong(ParleyClient c) {
+    int pongs = c.inbox().frames("pong").size();
+    c.ping();
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> c.inbox().frames("pong").size() > pongs);
   }
 
   public ClientOptions options(Api.Session s) {

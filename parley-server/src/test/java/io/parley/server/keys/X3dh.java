@@ -2,6 +2,7 @@ package io.parley.server.keys;
 
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -121,7 +122,7 @@ final class X3dh {
     mac.init(new SecretKeySpec(new byte[32], "HmacSHA256"));
     byte[] prk = mac.doFinal(ikm.array());
     mac.init(new SecretKeySpec(prk, "HmacSHA256"));
-    mac.update("ParleyX3DH".getBytes());
+    mac.update("ParleyX3DH".getBytes(StandardCharsets.UTF_8));
     mac.update((byte) 1);
     return mac.doFinal();
   }

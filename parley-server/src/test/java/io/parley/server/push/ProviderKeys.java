@@ -3,6 +3,7 @@ package io.parley.server.push;
 import io.parley.protocol.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -18,7 +19,7 @@ final class ProviderKeys {
 
   static String pem(byte[] pkcs8) {
     return "-----BEGIN PRIVATE KEY-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(pkcs8)
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(pkcs8)
         + "\n-----END PRIVATE KEY-----\n";
   }
 

@@ -483,7 +483,7 @@ class PushIT {
     marker(a);
     // while open, FCM gets no request at all (jobs are held, not sent)
     await()
-        .during(Duration.ofMillis(1000))
+        .during(Duration.ofSeconds(1))
         .atMost(Duration.ofSeconds(3))
         .until(
             () ->

@@ -1,0 +1,67 @@
+package io.parley.server.abuse;
+
+/**
+ * A token-bucket rate limiter for one rule (say, "messages per user"), keyed by a string (a user
+ * id, an IP address...).
+ *
+ * <p>Contract, shared by every implementation and checked by {@code RateLimiterContract}:
+ *
+ * <ul>
+ *   <li>Each key has its own bucket holding at most {@link Limit#burst()} tokens. A key never seen
+ *       before (or forgotten after being idle) starts with a full bucket.
+ *   <li>Tokens come back continuously at {@link Limit#permits()} per {@link Limit#perMillis()}
+ *       milliseconds, up to the burst.
+ *   <li>{@link #tryAcquire} takes {@code permits} tokens when the bucket holds that many and
+ *       returns {@code 0}. Otherwise it takes nothing and returns how long to wait, in milliseconds
+ *       (at least 1, rounded up), until the bucket will hold them if nothing else is taken
+ *       meanwhile.
+ *   <li>A request for more permits than the burst is treated as a request for the whole burst: it
+ *       passes only on a full bucket.
+ *   <li>Concurrent calls for one key never hand out more tokens than the bucket had plus the
+ *       refill. Different keys do not affect each other.
+ *   <li>Time comes from the implementation's {@link java.time.Clock} (injected, so tests control
+ *       it). An implementation may forget idle keys (their buckets are full again anyway) to bound
+ *       its memory; forgetting an active key may only make it more lenient, never stricter.
+ * </ul>
+ *
+ * <p>{@link InMemoryRateLimiter} serves one node; a Redis implementation will make a limit
+ * cluster-wide (F14, F18) behind this same interface.
+ */
+public interface RateLimiter {
+
+  /**
+   * Takes {@code permits} tokens from {@code key}'s bucket if it holds them.
+   *
+   * @param key the bucket, e.g. a user id or an IP address
+   * @param permits tokens wanted, at least 1 (a message counts 1; its bytes count their size)
+   * @return {@code 0} if allowed (the tokens were taken), else the milliseconds to wait (&ge; 1)
+   * @throws IllegalArgumentException if {@code permits < 1}
+   */
+  long tryAcquire(String key, long permits);
+
+  /** The rule this limiter enforces. */
+  Limit limit();
+
+  /**
+   * A token-bucket rule: {@code permits} tokens per {@code perMillis} ms, at most {@code burst}
+   * saved up.
+   */
+  record Limit(long permits, long perMillis, long burst) {
+    public Limit {
+      if (permits < 1 || perMillis < 1 || burst < 1) {
+        throw new IllegalArgumentException(
+            "a rate limit needs permits, period and burst >= 1: "
+                + permits
+                + "/"
+                + perMillis
+                + "ms burst "
+                + burst);
+      }
+    }
+
+    /** {@code permits} per second with the given burst. */
+    public static Limit perSecond(long permits, long burst) {
+      return new Limit(permits, 1000, burst);
+    }
+  }
+}
