@@ -139,8 +139,11 @@ class GatewayStallIT {
       }
       Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> jdk.seqs.size() >= 300);
       jdk.pause();
-      // deliberate: the clients do not read for 10 s (this is the scenario, not a wait)
-      Thread.sleep(10_000);
+      // the clients do not read for 10 s (the scenario), and the JDK client stays connected
+      Awaitility.await()
+          .during(Duration.ofSeconds(10))
+          .atMost(Duration.ofSeconds(12))
+          .until(() -> !jdk.closed.isDone());
       jdk.resume();
       boolean synced = false;
       while (!synced) {
