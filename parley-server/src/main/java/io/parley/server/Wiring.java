@@ -51,6 +51,7 @@ public final class Wiring implements AutoCloseable {
   private final Gateway gateway;
   private final ConnectionRegistry connections;
   private final Mounter mounter;
+  private io.parley.server.media.MediaWiring media;
 
   private Wiring(
       Stores stores,
@@ -180,16 +181,31 @@ public final class Wiring implements AutoCloseable {
     metrics.gauge(
         "parley_write_queue", "sends waiting for the group-commit writer", writer::queued);
 
+    // media (F11)
+    io.parley.server.media.MediaWiring media =
+        io.parley.server.media.MediaWiring.build(
+            cfg,
+            stores.database(),
+            tokens,
+            messaging,
+            TokenService.loadSecret(cfg.auth().jwtSecret(), Path.of(cfg.store().dataDir())),
+            ids,
+            clock);
+
     Mounter mounter =
         router -> {
+          media.mount(router);
           new AuthRoutes(auth, tokens).mount(router);
           new ConversationRoutes(conversations, groups, messaging, receipts, tokens).mount(router);
           new PresenceRoutes(presence, tokens).mount(router);
           new OpsRoutes(metrics, stores.database()).mount(router);
           new ApiDocsRoutes().mount(router);
         };
-    return new Wiring(
-        stores, metrics, workers, writer, receipts, broker, gateway, connections, mounter);
+    Wiring w =
+        new Wiring(
+            stores, metrics, workers, writer, receipts, broker, gateway, connections, mounter);
+    w.media = media;
+    return w;
   }
 
   private static ExecutorService workers() {
@@ -230,11 +246,19 @@ public final class Wiring implements AutoCloseable {
     return connections;
   }
 
+  /** The media feature (F11). */
+  public io.parley.server.media.MediaWiring media() {
+    return media;
+  }
+
   @Override
   public void close() {
     writer.close();
     receipts.close();
     broker.close();
+    if (media != null) {
+      media.close();
+    }
     workers.shutdown();
     try {
       workers.awaitTermination(5, TimeUnit.SECONDS);

@@ -11,7 +11,8 @@ public record ParleyConfig(
     Auth auth,
     WebSocket websocket,
     Messaging messaging,
-    Groups groups) {
+    Groups groups,
+    Media media) {
 
   public record Node(int id) {}
 
@@ -51,4 +52,22 @@ public record ParleyConfig(
       int maxTextChars, int writeBatchMax, int writeQueueCapacity, int historyPageMax) {}
 
   public record Groups(int maxMembers, int maxTitleChars) {}
+
+  /** Media uploads and downloads (F11); see the {@code media:} section of parley.yaml. */
+  public record Media(
+      String store,
+      String dir,
+      long maxMediaBytes,
+      long maxDocumentBytes,
+      int thumbnailSize,
+      int maxImageSide,
+      long maxImagePixels,
+      long uploadIdleTimeoutMs,
+      long urlTtlSeconds,
+      String urlSecret,
+      String s3Endpoint,
+      String s3Region,
+      String s3Bucket,
+      String s3AccessKey,
+      String s3SecretKey) {}
 }

@@ -145,6 +145,16 @@ public abstract class JdbcMessageStore implements MessageStore {
         }
         ins.executeBatch();
       }
+      // media (F11): record which media each new message references, in the same transaction
+      List<io.parley.server.media.MediaRefs.Ref> refs = new ArrayList<>();
+      for (StoredMessage m : stored.values()) {
+        var ref =
+            io.parley.server.media.MediaRefs.of(m.conversationId(), m.messageId(), m.bodyJson());
+        if (ref != null) {
+          refs.add(ref);
+        }
+      }
+      io.parley.server.media.MediaStore.recordReferences(c, refs);
     }
     // results in input order; only the first occurrence of a new key is not a duplicate
     List<AppendResult> results = new ArrayList<>(batch.size());
