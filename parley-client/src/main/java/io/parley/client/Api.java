@@ -70,4 +70,20 @@ public final class Api {
       return Json.read(body, JsonNode.class);
     }
   }
+
+  /**
+   * {@code POST /v1/media} result. {@code url} is a signed download path valid until {@code
+   * urlExpiresAt} (Unix seconds); {@code thumbnailId}/{@code thumbnailUrl} are set for images.
+   */
+  public record MediaUploaded(
+      String mediaId,
+      String sha256,
+      long size,
+      String contentType,
+      String kind,
+      String fileName,
+      String url,
+      long urlExpiresAt,
+      String thumbnailId,
+      String thumbnailUrl) {}
 }
