@@ -142,7 +142,7 @@ final class MediaUploadRoute {
           if (!seen[0]) {
             reject(ctx, ApiException.invalid("multipart field 'file' is required"));
           } else if (!uploadEnded[0] && active[0] != null) {
-            active[0].abort(ApiException.invalid("truncated multipart body"));
+            active[0].enclosingEnded("truncated multipart body: the file part has no end boundary");
           }
         });
     req.resume();

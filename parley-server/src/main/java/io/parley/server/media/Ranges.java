@@ -40,7 +40,7 @@ final class Ranges {
       }
       long first = Long.parseLong(a);
       long last = b.isEmpty() ? size - 1 : Long.parseLong(b);
-      if (first < 0 || last < first) {
+      if (first < 0 || (!b.isEmpty() && last < first)) {
         return null;
       }
       if (first >= size) {

@@ -36,6 +36,8 @@ final class UploadReceiver {
   private long lastData;
   private long timer = -1;
   private boolean done;
+  private boolean backpressured;
+  private String endedUnfinished;
 
   private UploadReceiver(Vertx vertx, Path file, long limit, long idleTimeoutMs) {
     this.vertx = vertx;
@@ -58,7 +60,7 @@ final class UploadReceiver {
     source.endHandler(v -> r.onEnd());
     source.exceptionHandler(
         t -> r.fail(ApiException.invalid("the upload was cut short: " + t.getMessage())));
-    long period = Math.max(50, idleTimeoutMs / 4);
+    long period = Math.max(50, Math.min(250, idleTimeoutMs / 4));
     r.timer = vertx.setPeriodic(period, id -> r.checkIdle());
     vertx
         .fileSystem()
@@ -75,6 +77,7 @@ final class UploadReceiver {
                 r.cleanup();
                 return;
               }
+              r.lastData = System.nanoTime();
               source.resume();
             });
     return r;
@@ -82,11 +85,6 @@ final class UploadReceiver {
 
   Future<Received> future() {
     return result.future();
-  }
-
-  /** Fails the upload from outside (e.g. the connection closed, or a multipart error). */
-  void abort(Throwable t) {
-    fail(t);
   }
 
   private void onData(Buffer b) {
@@ -102,8 +100,14 @@ final class UploadReceiver {
     md.update(b.getBytes());
     out.write(b);
     if (out.writeQueueFull()) {
+      backpressured = true;
       source.pause();
-      out.drainHandler(v -> source.resume());
+      out.drainHandler(
+          v -> {
+            backpressured = false;
+            lastData = System.nanoTime();
+            source.resume();
+          });
     }
   }
 
@@ -126,8 +130,27 @@ final class UploadReceiver {
             });
   }
 
+  /**
+   * The enclosing request has ended but this source has not (its buffered data may still be
+   * flowing): if it delivers nothing more for a short grace, it was cut short (a truncated
+   * multipart part) and fails with {@code invalid_argument: message}.
+   */
+  void enclosingEnded(String message) {
+    endedUnfinished = message;
+  }
+
+  private static final long ENDED_GRACE_MS = 1000;
+
   private void checkIdle() {
-    if (!done && System.nanoTime() - lastData > idleTimeoutMs * 1_000_000L) {
+    if (done || backpressured) {
+      return;
+    }
+    long idleNanos = System.nanoTime() - lastData;
+    if (endedUnfinished != null && idleNanos > ENDED_GRACE_MS * 1_000_000L) {
+      fail(ApiException.invalid(endedUnfinished));
+      return;
+    }
+    if (idleNanos > idleTimeoutMs * 1_000_000L) {
       fail(
           ApiException.invalid(
               "the upload stalled after "
