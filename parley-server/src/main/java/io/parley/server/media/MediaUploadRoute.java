@@ -245,14 +245,9 @@ final class MediaUploadRoute {
     boolean unread = !ctx.request().isEnded();
     if (unread) {
       ctx.response().putHeader("Connection", "close");
+      ctx.response().endHandler(v -> ctx.request().connection().close());
     }
     Http.fail(ctx, t);
-    if (unread) {
-      ctx.response().endHandler(v -> ctx.request().connection().close());
-      if (ctx.response().ended()) {
-        ctx.request().connection().close();
-      }
-    }
   }
 
   /** A file upload stream that reports its end to a flag before passing it on. */

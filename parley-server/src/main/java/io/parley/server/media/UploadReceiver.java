@@ -175,8 +175,8 @@ final class UploadReceiver {
   }
 
   private void cleanupAndFail(Throwable t) {
-    result.tryFail(t);
     cleanup();
+    result.tryFail(t);
   }
 
   private void cleanup() {
