@@ -166,30 +166,7 @@ abstract class BlobStoreContract {
     }
   }
 
-  /** A deterministic pseudo-random stream of {@code size} bytes. */
   private static InputStream generated(long size, long seed) {
-    return new InputStream() {
-      final java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
-      long left = size;
-
-      @Override
-      public int read() {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) {
-        if (left <= 0) {
-          return -1;
-        }
-        int n = (int) Math.min(len, left);
-        for (int i = 0; i < n; i++) {
-          b[off + i] = (byte) r.nextInt(256);
-        }
-        left -= n;
-        return n;
-      }
-    };
+    return MediaHttp.generated(size, seed);
   }
 }

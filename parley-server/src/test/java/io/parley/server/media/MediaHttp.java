@@ -157,4 +157,34 @@ final class MediaHttp {
             + "\ntrailer << /Root 1 0 R >>\n%%EOF\n";
     return s.getBytes(StandardCharsets.US_ASCII);
   }
+
+  /** A deterministic pseudo-random stream of {@code size} bytes (never held in memory). */
+  static java.io.InputStream generated(long size, long seed) {
+    return new java.io.InputStream() {
+      final java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+      long left = size;
+
+      @Override
+      public int read() {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (left <= 0) {
+          return -1;
+        }
+        int n = (int) Math.min(len, left);
+        for (int i = 0; i < n; i += 8) {
+          long v = r.nextLong();
+          for (int k = 0; k < 8 && i + k < n; k++) {
+            b[off + i + k] = (byte) (v >>> (8 * k));
+          }
+        }
+        left -= n;
+        return n;
+      }
+    };
+  }
 }
