@@ -304,4 +304,66 @@ class MediaIT {
         .satisfies(ref -> assertThat(ref[1]).isEqualTo(Long.parseLong(msg)));
     assertThat(http.get("/v1/media/" + bobs, token(alice)).status()).isEqualTo(200);
   }
+
+  @Test
+  void sdkAndCliSendAndFetchMedia(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    TestUser alice = node.user("alice");
+    TestUser bob = node.user("bob");
+    String conv = alice.http().createDirect(bob.id());
+    byte[] png = MediaHttp.image("png", 120, 80, 123);
+    byte[] pdf = MediaHttp.pdf("cli " + UUID.randomUUID());
+    Path pic = Files.write(dir.resolve("pic.png"), png);
+    Path notes = Files.write(dir.resolve("notes.pdf"), pdf);
+
+    // the terminal client uploads and sends both
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    int code =
+        io.parley.client.cli.ParleyCli.run(
+            new String[] {
+              "--url", node.baseUrl(), "login", alice.username(), "correct horse battery"
+            },
+            new java.io.BufferedReader(
+                new java.io.StringReader(
+                    "/image "
+                        + conv
+                        + " "
+                        + pic
+                        + " a caption\n/file "
+                        + conv
+                        + " "
+                        + notes
+                        + "\n/quit\n")),
+            new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(code).as(out.toString()).isZero();
+    List<io.parley.protocol.MessageView> msgs = bob.http().history(conv, null, null, 10).messages();
+    assertThat(msgs)
+        .extracting(io.parley.protocol.MessageView::kind)
+        .containsExactly("media", "document");
+    String imageId = msgs.get(0).body().path("media_id").asText();
+    String docId = msgs.get(1).body().path("media_id").asText();
+    assertThat(msgs.get(1).body().path("file_name").asText()).isEqualTo("notes.pdf");
+
+    // the SDK downloads (bob is a member now), to memory and to a file
+    assertThat(bob.http().downloadMedia(imageId)).isEqualTo(png);
+    Path copy = dir.resolve("copy.pdf");
+    assertThat(bob.http().downloadMedia(docId, copy)).isEqualTo(pdf.length);
+    assertThat(copy).hasBinaryContent(pdf);
+    // the CLI fetches too
+    java.io.ByteArrayOutputStream out2 = new java.io.ByteArrayOutputStream();
+    Path fetched = dir.resolve("fetched.png");
+    io.parley.client.cli.ParleyCli.run(
+        new String[] {"--url", node.baseUrl(), "login", bob.username(), "correct horse battery"},
+        new java.io.BufferedReader(
+            new java.io.StringReader("/fetch " + imageId + " " + fetched + "\n/quit\n")),
+        new java.io.PrintStream(out2, true, java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(fetched).as(out2.toString()).hasBinaryContent(png);
+    // SDK upload of bytes, and a signed path without a token
+    io.parley.client.Api.MediaUploaded up =
+        bob.http().uploadMedia(MediaHttp.image("jpeg", 30, 30, 321), "image/jpeg", "media");
+    assertThat(up.thumbnailId()).isNotNull();
+    assertThat(node.http().downloadMedia(up.url())).hasSize((int) up.size());
+    assertThatThrownBy(() -> node.http().as(alice.session()).downloadMedia(up.mediaId()))
+        .isInstanceOfSatisfying(
+            ParleyApiException.class, e -> assertThat(e.status()).isEqualTo(404));
+  }
 }
