@@ -1,6 +1,5 @@
 package io.parley.server.media;
 
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -166,20 +165,15 @@ public final class Sniffer {
         return false;
       }
     }
-    // valid UTF-8, allowing a sequence cut at the end of the prefix
-    for (int cut = 0; cut <= Math.min(3, n - 1); cut++) {
-      try {
+    // valid UTF-8; a sequence cut by the end of the prefix is fine (endOfInput = false)
+    var decoder =
         StandardCharsets.UTF_8
             .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT)
-            .decode(java.nio.ByteBuffer.wrap(p, 0, n - cut));
-        return true;
-      } catch (CharacterCodingException e) {
-        // try a shorter prefix
-      }
-    }
-    return false;
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(n);
+    var result = decoder.decode(java.nio.ByteBuffer.wrap(p, 0, n), out, false);
+    return !result.isError();
   }
 
   private static int u(byte[] p, int i) {
