@@ -129,6 +129,8 @@ public final class MediaRoutes {
             res.putHeader("ETag", etag);
             res.putHeader("Accept-Ranges", "bytes");
             res.putHeader("X-Content-Type-Options", "nosniff");
+            // opened directly in a browser, the content can run nothing
+            res.putHeader("Content-Security-Policy", "default-src 'none'; sandbox");
             if (sig != null) {
               long maxAge = Math.max(0, expSeconds - media.nowMillis() / 1000);
               res.putHeader("Cache-Control", "public, max-age=" + maxAge);

@@ -74,8 +74,19 @@ class MediaIT {
     assertThat(got.header("Content-Type")).isEqualTo("image/jpeg");
     assertThat(got.header("ETag")).isEqualTo("\"" + Sha256.of(jpeg) + "\"");
     assertThat(got.header("X-Content-Type-Options")).isEqualTo("nosniff");
+    assertThat(got.header("Content-Security-Policy")).contains("sandbox");
     assertThat(got.header("Cache-Control")).startsWith("private");
     assertThat(got.header("Content-Disposition")).isNull();
+
+    // the same upload announced with Expect: 100-continue (as curl does for large bodies)
+    MediaHttp.Res again =
+        http.send(
+            http.req("/v1/media?kind=media", token(alice))
+                .expectContinue(true)
+                .header("Content-Type", "image/jpeg")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(jpeg)));
+    assertThat(again.status()).as(new String(again.body())).isEqualTo(201);
+    assertThat(again.json().path("sha256").asText()).isEqualTo(Sha256.of(jpeg));
   }
 
   @Test
