@@ -86,4 +86,16 @@ public final class Api {
       long urlExpiresAt,
       String thumbnailId,
       String thumbnailUrl) {}
+
+  // ---- push and end-to-end keys ----
+
+  /** A signed prekey: an X25519 public key signed by the device's Ed25519 identity key. */
+  public record SignedPreKey(long keyId, String publicKey, String signature) {}
+
+  /** A one-time prekey: an X25519 public key. */
+  public record PreKey(long keyId, String publicKey) {}
+
+  /** One device's bundle from {@code GET /v1/keys/{user_id}}; {@code oneTimePrekey} may be null. */
+  public record KeyBundle(
+      String deviceId, String identityKey, SignedPreKey signedPrekey, PreKey oneTimePrekey) {}
 }

@@ -247,6 +247,41 @@ public final class ParleyHttp {
     call("POST", "/v1/groups/" + enc(groupId) + "/leave", null);
   }
 
+  // ---- push and end-to-end keys ----
+
+  /** {@code PUT /v1/devices/me/push}: {@code provider} is fcm, apns or webhook. */
+  public void putPushToken(String provider, String token) {
+    call("PUT", "/v1/devices/me/push", obj().put("provider", provider).put("token", token));
+  }
+
+  /** {@code DELETE /v1/devices/me/push}. */
+  public void deletePushToken() {
+    call("DELETE", "/v1/devices/me/push", null);
+  }
+
+  /** {@code PUT /v1/keys} for this device (keys base64). */
+  public void uploadKeys(
+      String identityKey, Api.SignedPreKey signedPrekey, List<Api.PreKey> oneTimePrekeys) {
+    ObjectNode b = obj().put("identity_key", identityKey);
+    b.set("signed_prekey", Json.MAPPER.valueToTree(signedPrekey));
+    b.set("one_time_prekeys", Json.MAPPER.valueToTree(oneTimePrekeys));
+    call("PUT", "/v1/keys", b);
+  }
+
+  /** {@code GET /v1/keys/{user_id}}: one bundle per device, each claiming a one-time prekey. */
+  public List<Api.KeyBundle> fetchKeys(String userId) {
+    List<Api.KeyBundle> out = new ArrayList<>();
+    for (JsonNode d : call("GET", "/v1/keys/" + enc(userId), null).path("devices")) {
+      out.add(as(d, Api.KeyBundle.class));
+    }
+    return out;
+  }
+
+  /** {@code GET /v1/keys/me/count}: this device's remaining one-time prekeys. */
+  public int prekeyCount() {
+    return call("GET", "/v1/keys/me/count", null).path("count").asInt();
+  }
+
   // ---- presence ----
 
   public List<PresenceInfo> presence(List<String> userIds) {

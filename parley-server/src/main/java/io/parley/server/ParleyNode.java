@@ -1,6 +1,7 @@
 package io.parley.server;
 
 import io.parley.server.config.ParleyConfig;
+import io.parley.server.edge.EdgeServer;
 import io.parley.server.http.Http;
 import io.parley.server.store.Stores;
 import io.vertx.core.DeploymentOptions;
@@ -11,6 +12,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -31,13 +33,16 @@ public final class ParleyNode implements AutoCloseable {
   private final Vertx vertx;
   private final Wiring wiring;
   private final List<HttpServer> servers;
+  private final EdgeServer edge;
   private volatile boolean stopped;
 
-  private ParleyNode(ParleyConfig config, Vertx vertx, Wiring wiring, List<HttpServer> servers) {
+  private ParleyNode(
+      ParleyConfig config, Vertx vertx, Wiring wiring, List<HttpServer> servers, EdgeServer edge) {
     this.config = config;
     this.vertx = vertx;
     this.wiring = wiring;
     this.servers = servers;
+    this.edge = edge;
   }
 
   /** Builds and starts a node; blocks until it listens. */
@@ -57,19 +62,29 @@ public final class ParleyNode implements AutoCloseable {
       vertx.close();
       throw e;
     }
-    // One HTTP server per event loop, all on one port: connections spread over every loop.
+    // One HTTP server per event loop, all on one loopback port behind the front door:
+    // connections spread over every loop.
     int loops = Math.max(1, config.server().eventLoops());
     List<HttpServer> servers = new CopyOnWriteArrayList<>();
+    EdgeServer edge;
     try {
       // Vert.x shares one listening socket among servers with the same host and port; a
       // negative port means one random port shared by all instances (port 0 would give each
       // instance its own).
-      int port = config.server().port() == 0 ? -1 : config.server().port();
       vertx
           .deployVerticle(
-              () -> new HttpVerticle(config, w, port, servers),
+              () -> new HttpVerticle(config, w, -1, servers),
               new DeploymentOptions().setInstances(loops))
           .await(30, TimeUnit.SECONDS);
+      // the public port: WebSocket upgrades served on Netty directly, the rest relayed to Vert.x
+      edge =
+          EdgeServer.start(
+              config.server().host(),
+              config.server().port(),
+              loops,
+              config.server().headerTimeoutMs(),
+              new InetSocketAddress(BACKEND_HOST, servers.get(0).actualPort()),
+              w.gateway());
     } catch (Exception e) {
       w.close();
       vertx.close();
@@ -77,7 +92,7 @@ public final class ParleyNode implements AutoCloseable {
           "cannot listen on port " + config.server().port() + ": " + e.getMessage(), e);
     }
     w.gateway().start();
-    ParleyNode node = new ParleyNode(config, vertx, w, servers);
+    ParleyNode node = new ParleyNode(config, vertx, w, servers, edge);
     log.info(
         "Parley node {} listening on port {} ({} event loops)",
         config.node().id(),
@@ -86,7 +101,10 @@ public final class ParleyNode implements AutoCloseable {
     return node;
   }
 
-  /** One HTTP/WebSocket server on its own event loop. */
+  /** Where the HTTP servers listen: loopback only, the front door relays to them. */
+  private static final String BACKEND_HOST = "127.0.0.1";
+
+  /** One HTTP server (REST, health, metrics) on its own event loop, behind the front door. */
   private static final class HttpVerticle extends VerticleBase {
     private final ParleyConfig config;
     private final Wiring wiring;
@@ -116,27 +134,20 @@ public final class ParleyNode implements AutoCloseable {
                   Http.fail(ctx, io.parley.server.http.ApiException.notFound("no such endpoint")));
       HttpServerOptions opts =
           new HttpServerOptions()
-              .setHost(config.server().host())
+              .setHost(BACKEND_HOST)
               .setPort(port)
-              // hard cap at the socket; the configured limit is enforced by the gateway, which
-              // can then close with 1009 instead of a dropped connection
-              .setMaxWebSocketFrameSize(4 * config.websocket().maxFrameBytes())
-              .setMaxWebSocketMessageSize(4 * config.websocket().maxFrameBytes())
-              .setWebSocketClosingTimeout(5)
+              // the front door sends a PROXY v1 line first: requests see the client's address
+              .setUseProxyProtocol(true)
               .setTcpNoDelay(true)
               .setReuseAddress(true);
-      HttpServer server =
-          vertx
-              .createHttpServer(opts)
-              .requestHandler(router)
-              .webSocketHandshakeHandler(wiring.gateway()::handshake)
-              .webSocketHandler(wiring.gateway()::handle);
+      HttpServer server = vertx.createHttpServer(opts).requestHandler(router);
       return server.listen().onSuccess(servers::add);
     }
   }
 
+  /** The public port (the front door's). */
   public int port() {
-    return servers.get(0).actualPort();
+    return edge.port();
   }
 
   public ParleyConfig config() {
@@ -161,6 +172,7 @@ public final class ParleyNode implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     wiring.gateway().stop();
+    edge.close();
     Future<Void> closed = Future.all(servers.stream().map(HttpServer::close).toList()).mapEmpty();
     try {
       closed.await(config.server().shutdownGraceSeconds(), TimeUnit.SECONDS);

@@ -2,6 +2,7 @@ package io.parley.server;
 
 import io.parley.server.auth.AuthRoutes;
 import io.parley.server.auth.AuthService;
+import io.parley.server.auth.DeviceRoutes;
 import io.parley.server.auth.PasswordHasher;
 import io.parley.server.auth.TokenService;
 import io.parley.server.config.ParleyConfig;
@@ -9,6 +10,7 @@ import io.parley.server.conversation.ConversationRoutes;
 import io.parley.server.conversation.ConversationService;
 import io.parley.server.conversation.GroupService;
 import io.parley.server.conversation.Memberships;
+import io.parley.server.conversation.Visibility;
 import io.parley.server.delivery.Broker;
 import io.parley.server.delivery.InMemoryBroker;
 import io.parley.server.gateway.ConnectionRegistry;
@@ -51,6 +53,7 @@ public final class Wiring implements AutoCloseable {
   private final Gateway gateway;
   private final ConnectionRegistry connections;
   private final Mounter mounter;
+  private final io.parley.server.push.PushWiring push;
   private io.parley.server.media.MediaWiring media;
 
   private Wiring(
@@ -62,7 +65,8 @@ public final class Wiring implements AutoCloseable {
       Broker broker,
       Gateway gateway,
       ConnectionRegistry connections,
-      Mounter mounter) {
+      Mounter mounter,
+      io.parley.server.push.PushWiring push) {
     this.stores = stores;
     this.metrics = metrics;
     this.workers = workers;
@@ -72,6 +76,7 @@ public final class Wiring implements AutoCloseable {
     this.gateway = gateway;
     this.connections = connections;
     this.mounter = mounter;
+    this.push = push;
   }
 
   /** Builds on a store being opened (and migrated) concurrently with the rest of start-up. */
@@ -105,6 +110,8 @@ public final class Wiring implements AutoCloseable {
     // delivery
     ConnectionRegistry connections = new ConnectionRegistry();
     Broker broker = new InMemoryBroker(connections);
+    // revocation closes the device's sockets (cluster mode: route the event through the broker)
+    tokens.setRevocationListener(connections.revoked());
 
     // messaging
     Memberships memberships = new Memberships(stores.conversations(), 500_000);
@@ -128,12 +135,14 @@ public final class Wiring implements AutoCloseable {
         new ReceiptService(stores.messages(), stores.conversations(), memberships, broker, 20);
 
     // conversations
+    Visibility visibility = new Visibility(stores.conversations(), stores.messages());
     ConversationService conversations =
         new ConversationService(
             stores.conversations(),
             stores.messages(),
             stores.users(),
             messaging,
+            visibility,
             cfg.messaging().historyPageMax());
     GroupService groups =
         new GroupService(
@@ -147,12 +156,16 @@ public final class Wiring implements AutoCloseable {
             clock);
 
     // presence and gateway
-    PresenceService presence = new PresenceService(connections, memberships, clock);
+    PresenceService presence =
+        new PresenceService(connections, memberships, stores.users(), workers, clock);
+    memberships.setRelationshipListener(presence);
+    auth.setPrivacyListener(presence);
     SyncService sync =
         new SyncService(
             stores.messages(),
             stores.conversations(),
             stores.users(),
+            visibility,
             cfg.websocket().outboundQueueBytes() / 2);
     FrameHandler frames =
         new FrameHandler(
@@ -163,7 +176,8 @@ public final class Wiring implements AutoCloseable {
             broker,
             workers,
             cfg.websocket().maxFrameBytes(),
-            clock);
+            clock,
+            connections.revoked());
     Gateway gateway =
         new Gateway(
             vertx,
@@ -192,10 +206,20 @@ public final class Wiring implements AutoCloseable {
             ids,
             clock);
 
+    // push notifications (F12) and end-to-end key directory (F13)
+    io.parley.server.push.PushWiring push =
+        io.parley.server.push.PushWiring.build(
+            cfg.push(), vertx, clock, stores, memberships, connections, metrics);
+    io.parley.server.keys.KeysWiring keys =
+        io.parley.server.keys.KeysWiring.build(cfg.keys(), clock, stores, connections);
+
     Mounter mounter =
         router -> {
+          push.mount(router, tokens, clock);
+          keys.mount(router, tokens);
           media.mount(router);
           new AuthRoutes(auth, tokens).mount(router);
+          new DeviceRoutes(auth, tokens).mount(router);
           new ConversationRoutes(conversations, groups, messaging, receipts, tokens).mount(router);
           new PresenceRoutes(presence, tokens).mount(router);
           new OpsRoutes(metrics, stores.database()).mount(router);
@@ -203,7 +227,16 @@ public final class Wiring implements AutoCloseable {
         };
     Wiring w =
         new Wiring(
-            stores, metrics, workers, writer, receipts, broker, gateway, connections, mounter);
+            stores,
+            metrics,
+            workers,
+            writer,
+            receipts,
+            broker,
+            gateway,
+            connections,
+            mounter,
+            push);
     w.media = media;
     return w;
   }
@@ -246,6 +279,10 @@ public final class Wiring implements AutoCloseable {
     return connections;
   }
 
+  public io.parley.server.push.PushWiring push() {
+    return push;
+  }
+
   /** The media feature (F11). */
   public io.parley.server.media.MediaWiring media() {
     return media;
@@ -254,6 +291,7 @@ public final class Wiring implements AutoCloseable {
   @Override
   public void close() {
     writer.close();
+    push.close();
     receipts.close();
     broker.close();
     if (media != null) {

@@ -15,7 +15,8 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * The REST endpoints of API.md for accounts and profiles: {@code /v1/auth/{signup,login,refresh,
  * logout}}, {@code /v1/users/me} (GET, PATCH), {@code /v1/users/{user_id}} and {@code
- * /v1/users?username=}. Expects a {@code BodyHandler} on {@code /v1/*} installed by the caller.
+ * /v1/users?username=}. {@code /v1/users/me} also carries the caller's presence {@code privacy}
+ * (never shown to others). Expects a {@code BodyHandler} on {@code /v1/*} installed by the caller.
  */
 public final class AuthRoutes {
   private static final int MAX_USERNAME_FIELD = 256;
@@ -106,21 +107,75 @@ public final class AuthRoutes {
     return Response.noContent();
   }
 
+  /** The caller's own profile: the public one plus its presence privacy. */
+  @JsonInclude(JsonInclude.Include.ALWAYS)
+  record OwnProfile(
+      String userId,
+      String username,
+      String displayName,
+      String about,
+      String avatarMediaId,
+      PrivacyView privacy) {
+    static OwnProfile of(User u, Privacy p) {
+      Profile pub = Profile.of(u);
+      return new OwnProfile(
+          pub.userId(),
+          pub.username(),
+          pub.displayName(),
+          pub.about(),
+          pub.avatarMediaId(),
+          new PrivacyView(p.lastSeen().wire(), p.online().wire()));
+    }
+  }
+
+  /** {@code privacy: {last_seen, online}}, each {@code everyone|contacts|nobody}. */
+  record PrivacyView(String lastSeen, String online) {}
+
   private Response me(RoutingContext ctx) {
-    return Response.ok(Profile.of(auth.user(Http.principal(ctx).userId())));
+    long me = Http.principal(ctx).userId();
+    return Response.ok(OwnProfile.of(auth.user(me), auth.privacy(me)));
   }
 
   private Response patchMe(RoutingContext ctx) {
     Principal p = Http.principal(ctx);
     ObjectNode body = Http.bodyObject(ctx);
+    Audience[] privacy = privacyPatch(body.get("privacy"));
     String displayName =
         Http.optionalString(body, "display_name", AuthService.MAX_DISPLAY_NAME_CHARS);
     String about = Http.optionalString(body, "about", AuthService.MAX_ABOUT_CHARS);
     JsonNode avatar = body.get("avatar_media_id");
     Long avatarId =
         avatar == null || avatar.isNull() ? null : Http.requiredId(body, "avatar_media_id");
-    return Response.ok(
-        Profile.of(auth.updateProfile(p.userId(), new ProfilePatch(displayName, about, avatarId))));
+    User u = auth.updateProfile(p.userId(), new ProfilePatch(displayName, about, avatarId));
+    return Response.ok(OwnProfile.of(u, auth.updatePrivacy(p.userId(), privacy[0], privacy[1])));
+  }
+
+  /** {@code [last_seen, online]} of a {@code privacy} patch object (null parts unchanged). */
+  private static Audience[] privacyPatch(JsonNode privacy) {
+    Audience[] out = new Audience[2];
+    if (privacy == null || privacy.isNull()) {
+      return out;
+    }
+    if (!privacy.isObject()) {
+      throw ApiException.invalid("privacy must be an object");
+    }
+    var fields = privacy.fieldNames();
+    while (fields.hasNext()) {
+      String f = fields.next();
+      int i =
+          switch (f) {
+            case "last_seen" -> 0;
+            case "online" -> 1;
+            default -> throw ApiException.invalid("privacy." + f + " is not a setting");
+          };
+      JsonNode v = privacy.get(f);
+      Audience a = v != null && v.isTextual() ? Audience.fromWire(v.asText()) : null;
+      if (a == null) {
+        throw ApiException.invalid("privacy." + f + " must be everyone, contacts or nobody");
+      }
+      out[i] = a;
+    }
+    return out;
   }
 
   private Response byId(RoutingContext ctx) {

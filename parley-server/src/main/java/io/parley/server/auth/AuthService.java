@@ -5,6 +5,7 @@ import io.parley.server.config.ParleyConfig;
 import io.parley.server.http.ApiException;
 import io.parley.server.http.Principal;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.LongSupplier;
@@ -33,6 +34,7 @@ public final class AuthService {
   private final LongSupplier ids;
   private final Clock clock;
   private final java.util.concurrent.CompletableFuture<String> dummyHash;
+  private volatile PrivacyListener privacyListener = (userId, privacy) -> {};
 
   /**
    * @param config the {@code auth} settings (username and password limits)
@@ -126,9 +128,57 @@ public final class AuthService {
     return tokens.refresh(refreshToken);
   }
 
-  /** Revokes the caller's device: its refresh and access tokens stop working at once. */
+  /**
+   * Revokes the caller's device: its refresh and access tokens stop working at once and its open
+   * connections are closed with 4401.
+   */
   public void logout(Principal caller) {
-    tokens.revokeDevice(caller.deviceId());
+    tokens.revokeDevice(caller.userId(), caller.deviceId());
+  }
+
+  /** The user's active devices, oldest first. */
+  public List<Device> devices(long userId) {
+    return users.devices(userId).stream().filter(Device::active).toList();
+  }
+
+  /**
+   * Revokes one of the caller's own devices (idempotent; the current device too, which is a
+   * logout).
+   *
+   * @throws ApiException {@code not_found} if the device does not exist or is another user's
+   */
+  public void revokeDevice(Principal caller, long deviceId) {
+    Device d =
+        users
+            .findDevice(deviceId)
+            .filter(x -> x.userId() == caller.userId())
+            .orElseThrow(() -> ApiException.notFound("no such device"));
+    if (d.active()) {
+      tokens.revokeDevice(caller.userId(), deviceId);
+    }
+  }
+
+  /** Sets who hears of presence privacy changes. */
+  public void setPrivacyListener(PrivacyListener listener) {
+    this.privacyListener = listener;
+  }
+
+  /** The user's presence privacy, or {@code not_found}. */
+  public Privacy privacy(long userId) {
+    return users.privacy(userId).orElseThrow(() -> ApiException.notFound("no such user"));
+  }
+
+  /** Sets the non-null parts of the user's presence privacy and tells the listener. */
+  public Privacy updatePrivacy(long userId, Audience lastSeen, Audience online) {
+    if (lastSeen == null && online == null) {
+      return privacy(userId);
+    }
+    Privacy p =
+        users
+            .updatePrivacy(userId, lastSeen, online)
+            .orElseThrow(() -> ApiException.notFound("no such user"));
+    privacyListener.privacyChanged(userId, p);
+    return p;
   }
 
   /** The profile of a user, or {@code not_found}. */

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -28,6 +29,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,9 +45,10 @@ import org.slf4j.LoggerFactory;
  * is cached for at most {@value #DEVICE_CACHE_MILLIS} ms, and revocations through this instance
  * take effect immediately.
  *
- * <p>Refresh tokens are opaque (32 random bytes, base64url); only their SHA-256 is stored. Each is
- * single use; replaying a consumed one revokes the whole device. Methods that touch the store
- * block: call them off the event loop.
+ * <p>Refresh tokens are opaque (32 bytes, base64url: random at login, derived from their
+ * predecessor on rotation); only their SHA-256 is stored. Each is single use; replaying a consumed
+ * one revokes the whole device (see {@link #refresh} for the grace window of racing clients).
+ * Methods that touch the store block: call them off the event loop.
  */
 public final class TokenService implements Authenticator {
   private static final Logger log = LoggerFactory.getLogger(TokenService.class);
@@ -62,6 +66,9 @@ public final class TokenService implements Authenticator {
   private final Clock clock;
   private final long accessTtlSeconds;
   private final long refreshTtlMillis;
+  private final long refreshGraceMillis;
+  private final SecretKeySpec successorKey;
+  private volatile RevocationListener revocationListener = (userId, deviceId) -> {};
   private final Algorithm algorithm;
   private final JWTVerifier verifier;
   private final SecureRandom random = new SecureRandom();
@@ -81,19 +88,36 @@ public final class TokenService implements Authenticator {
         loadSecret(auth.jwtSecret(), dataDir),
         auth.accessTokenTtlSeconds(),
         auth.refreshTokenTtlSeconds(),
+        auth.refreshReuseGraceSeconds(),
         users,
         clock);
   }
 
-  /** With an explicit HMAC secret (≥ 32 bytes). */
+  /** With an explicit HMAC secret (≥ 32 bytes) and the default 10 s refresh grace. */
   public TokenService(
       byte[] secret, long accessTtlSeconds, long refreshTtlSeconds, UserStore users, Clock clock) {
+    this(secret, accessTtlSeconds, refreshTtlSeconds, 10, users, clock);
+  }
+
+  /** With an explicit HMAC secret (≥ 32 bytes). */
+  public TokenService(
+      byte[] secret,
+      long accessTtlSeconds,
+      long refreshTtlSeconds,
+      long refreshGraceSeconds,
+      UserStore users,
+      Clock clock) {
     if (secret.length < MIN_SECRET_BYTES) {
       throw new IllegalArgumentException("JWT secret must have at least 32 bytes");
     }
     if (accessTtlSeconds <= 0 || refreshTtlSeconds <= 0) {
       throw new IllegalArgumentException("token TTLs must be positive");
     }
+    if (refreshGraceSeconds < 0) {
+      throw new IllegalArgumentException("refresh_reuse_grace_seconds must not be negative");
+    }
+    this.refreshGraceMillis = TimeUnit.SECONDS.toMillis(refreshGraceSeconds);
+    this.successorKey = successorKey(secret);
     this.users = users;
     this.clock = clock;
     this.accessTtlSeconds = accessTtlSeconds;
@@ -200,9 +224,19 @@ public final class TokenService implements Authenticator {
     return new Tokens(accessToken(userId, deviceId), refresh, accessTtlSeconds, userId, deviceId);
   }
 
+  /** Sets who hears of revoked devices (the gateway closes their connections). */
+  public void setRevocationListener(RevocationListener listener) {
+    this.revocationListener = listener;
+  }
+
   /**
    * Exchanges a refresh token for a new pair; the old one stops working. A replayed (already used)
-   * token revokes its device.
+   * token revokes its device, except within the grace window: a token used again at most {@code
+   * auth.refresh_reuse_grace_seconds} after its rotation, while its successor is still unused, gets
+   * that same successor back with a fresh access token (two tabs or a retried request racing with
+   * one token). The successor of a token is derived from it with a key of the server (HMAC), so the
+   * repeat can return it although only hashes are stored; an older token, or a reuse after the
+   * window, still revokes the device.
    *
    * @throws ApiException {@code unauthorized} for unknown, expired, reused or revoked tokens
    */
@@ -210,35 +244,44 @@ public final class TokenService implements Authenticator {
     if (refreshToken == null || refreshToken.isEmpty() || refreshToken.length() > 256) {
       throw ApiException.unauthorized("invalid refresh token");
     }
-    String next = newRefreshToken();
+    String next = successor(refreshToken);
     long now = clock.millis();
     UserStore.RotateResult r =
         users.rotateRefreshToken(
-            hashRefreshToken(refreshToken), hashRefreshToken(next), now + refreshTtlMillis, now);
+            hashRefreshToken(refreshToken),
+            hashRefreshToken(next),
+            now + refreshTtlMillis,
+            now,
+            refreshGraceMillis);
     switch (r.outcome()) {
-      case ROTATED -> {
+      case ROTATED, REPEATED -> {
         Device d = r.device();
         return new Tokens(
             accessToken(d.userId(), d.id()), next, accessTtlSeconds, d.userId(), d.id());
       }
       case REUSED -> {
-        // The store revoked the device but does not say which: forget every cached device.
+        Device d = r.device();
         revocations.incrementAndGet();
-        activeDevices.clear();
-        log.warn("refresh token reuse detected; device revoked");
+        activeDevices.remove(d.id());
+        log.warn("refresh token reuse detected; device {} revoked", d.id());
+        revocationListener.deviceRevoked(d.userId(), d.id());
         throw ApiException.unauthorized("refresh token reused; device revoked");
       }
       default -> throw ApiException.unauthorized("invalid refresh token");
     }
   }
 
-  /** Revokes the device: its refresh tokens are deleted and its access tokens stop working. */
-  public void revokeDevice(long deviceId) {
+  /**
+   * Revokes the device: its refresh tokens are deleted, its access tokens stop working and the
+   * {@link RevocationListener} hears of it (its connections are closed).
+   */
+  public void revokeDevice(long userId, long deviceId) {
     revocations.incrementAndGet();
     activeDevices.remove(deviceId);
     users.revokeDevice(deviceId, clock.millis());
     revocations.incrementAndGet();
     activeDevices.remove(deviceId);
+    revocationListener.deviceRevoked(userId, deviceId);
   }
 
   @Override
@@ -300,6 +343,31 @@ public final class TokenService implements Authenticator {
       return Long.parseLong(s);
     } catch (NumberFormatException e) {
       return -1;
+    }
+  }
+
+  /** The refresh token that rotation of {@code token} issues: HMAC-SHA256 under a server key. */
+  private String successor(String token) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(successorKey);
+      return Base64.getUrlEncoder()
+          .withoutPadding()
+          .encodeToString(mac.doFinal(token.getBytes(StandardCharsets.UTF_8)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A key for {@link #successor}, derived from the JWT secret (so all nodes agree on it). */
+  private static SecretKeySpec successorKey(byte[] secret) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+      byte[] k = mac.doFinal("parley refresh token successor v1".getBytes(StandardCharsets.UTF_8));
+      return new SecretKeySpec(k, "HmacSHA256");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
     }
   }
 

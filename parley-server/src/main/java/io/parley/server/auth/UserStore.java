@@ -45,19 +45,44 @@ public interface UserStore {
 
   /**
    * Atomically consumes refresh token {@code oldHash} and stores {@code newHash} for the same
-   * device. If {@code oldHash} was already used (a replayed, possibly stolen token), the whole
-   * device is revoked and {@link RotateResult.Outcome#REUSED} returned. Expired, unknown or
-   * revoked-device tokens give {@code INVALID} and change nothing.
+   * device (remembering it as the successor of {@code oldHash}); returns {@code ROTATED}.
+   *
+   * <p>If {@code oldHash} was already used:
+   *
+   * <ul>
+   *   <li>when it was used at most {@code graceMillis} before {@code now}, its successor is {@code
+   *       newHash} and that successor is still unused, the call repeats the latest rotation (two
+   *       clients racing with one token): {@code REPEATED}, nothing changes;
+   *   <li>otherwise it is a replayed, possibly stolen token: the whole device is revoked and {@code
+   *       REUSED} returned.
+   * </ul>
+   *
+   * Expired, unknown or revoked-device tokens give {@code INVALID} and change nothing. Concurrent
+   * calls for one device are serialized (the device row is locked first).
    */
-  RotateResult rotateRefreshToken(String oldHash, String newHash, long newExpiresAt, long now);
+  RotateResult rotateRefreshToken(
+      String oldHash, String newHash, long newExpiresAt, long now, long graceMillis);
+
+  /** The user's presence privacy, or empty if there is no such user. */
+  Optional<Privacy> privacy(long userId);
+
+  /**
+   * Sets the non-null parts of the user's presence privacy; returns the result, empty if the user
+   * is unknown.
+   */
+  Optional<Privacy> updatePrivacy(long userId, Audience lastSeen, Audience online);
 
   /** The stored login credentials of a user. */
   record Credentials(long userId, String passwordHash) {}
 
-  /** Result of {@link #rotateRefreshToken}; {@code device} is set only when {@code ROTATED}. */
+  /**
+   * Result of {@link #rotateRefreshToken}; {@code device} is set unless {@code INVALID} (after
+   * {@code REUSED} it is the device as revoked).
+   */
   record RotateResult(Outcome outcome, Device device) {
     public enum Outcome {
       ROTATED,
+      REPEATED,
       REUSED,
       INVALID
     }

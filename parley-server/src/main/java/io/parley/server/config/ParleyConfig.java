@@ -12,12 +12,21 @@ public record ParleyConfig(
     WebSocket websocket,
     Messaging messaging,
     Groups groups,
+    Cluster cluster,
+    Push push,
+    Keys keys,
     Media media) {
 
   public record Node(int id) {}
 
   public record Server(
-      String host, int port, int eventLoops, int maxBodyBytes, int shutdownGraceSeconds) {
+      String host,
+      int port,
+      int eventLoops,
+      int maxBodyBytes,
+      int shutdownGraceSeconds,
+      // gateway front door: time to receive the first request head
+      long headerTimeoutMs) {
     /** Configured event loops, or two per core when 0. */
     @Override
     public int eventLoops() {
@@ -43,7 +52,32 @@ public record ParleyConfig(
       int argon2Parallelism,
       int usernameMinLength,
       int usernameMaxLength,
-      int passwordMinLength) {}
+      int passwordMinLength,
+      long refreshReuseGraceSeconds) {
+    /** Without {@code refresh_reuse_grace_seconds} (its default, 10 s). */
+    public Auth(
+        String jwtSecret,
+        long accessTokenTtlSeconds,
+        long refreshTokenTtlSeconds,
+        int argon2MemoryKib,
+        int argon2Iterations,
+        int argon2Parallelism,
+        int usernameMinLength,
+        int usernameMaxLength,
+        int passwordMinLength) {
+      this(
+          jwtSecret,
+          accessTokenTtlSeconds,
+          refreshTokenTtlSeconds,
+          argon2MemoryKib,
+          argon2Iterations,
+          argon2Parallelism,
+          usernameMinLength,
+          usernameMaxLength,
+          passwordMinLength,
+          10);
+    }
+  }
 
   public record WebSocket(
       long heartbeatMs, int maxFrameBytes, int outboundQueueBytes, int syncBufferFrames) {}
@@ -52,6 +86,58 @@ public record ParleyConfig(
       int maxTextChars, int writeBatchMax, int writeQueueCapacity, int historyPageMax) {}
 
   public record Groups(int maxMembers, int maxTitleChars) {}
+
+  // ---- cluster mode (F18); validated by io.parley.server.cluster.ClusterConfig.validate ----
+
+  /**
+   * Cluster mode: on when {@code redisUrl} is set.
+   *
+   * @param redisUrl {@code redis://host:port[/db]} (or {@code rediss://}); empty: single node
+   * @param keyPrefix prefix of every Redis key and channel of this cluster
+   * @param heartbeatMs how often a node renews its leases (sessions, presence, node registry)
+   * @param leaseTtlMs how long a node's leases live without renewal (> 2 heartbeats)
+   * @param advertisedWsUrl the WebSocket URL clients use to reach this node (discovery); empty:
+   *     {@code ws://<server.host>:<server.port>/v1/ws}
+   * @param brokerQueueFrames frames queued per target node before the broker drops (and counts)
+   */
+  public record Cluster(
+      String redisUrl,
+      String keyPrefix,
+      long heartbeatMs,
+      long leaseTtlMs,
+      String advertisedWsUrl,
+      int brokerQueueFrames) {
+    public boolean enabled() {
+      return redisUrl != null && !redisUrl.isBlank();
+    }
+  }
+
+  // --- push (F12) and key directory (F13)
+  public record Push(
+      boolean enabled,
+      long collapseDelayMs,
+      long pollMs,
+      int batchSize,
+      long leaseMs,
+      int maxAttempts,
+      long backoffBaseMs,
+      long backoffMaxMs,
+      int breakerFailures,
+      long breakerCooldownMs,
+      int previewChars,
+      long sendTimeoutMs,
+      Fcm fcm,
+      Apns apns,
+      Webhook webhook) {
+    public record Fcm(String projectId, String serviceAccountFile, String baseUrl) {}
+
+    public record Apns(
+        String teamId, String keyId, String privateKeyFile, String topic, String baseUrl) {}
+
+    public record Webhook(String url, String secret) {}
+  }
+
+  public record Keys(int maxPrekeysPerUpload, int maxPrekeysPerDevice, int lowPrekeysThreshold) {}
 
   /** Media uploads and downloads (F11); see the {@code media:} section of parley.yaml. */
   public record Media(

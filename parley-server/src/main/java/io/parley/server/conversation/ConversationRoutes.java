@@ -83,10 +83,16 @@ public final class ConversationRoutes {
                   ObjectNode body = Http.bodyObject(ctx);
                   long id = pathId(ctx, "id");
                   String name = Http.optionalString(body, "name", 1024);
-                  if (name == null) {
-                    return Response.ok(groups.get(me(ctx).userId(), id));
+                  Boolean history = null;
+                  var h = body.get("history_visible_to_new_members");
+                  if (h != null && !h.isNull()) {
+                    if (!h.isBoolean()) {
+                      throw ApiException.invalid(
+                          "history_visible_to_new_members must be a boolean");
+                    }
+                    history = h.booleanValue();
                   }
-                  return Response.ok(groups.rename(me(ctx).userId(), id, name));
+                  return Response.ok(groups.update(me(ctx).userId(), id, name, history));
                 }));
     r.post("/v1/groups/:id/members")
         .handler(

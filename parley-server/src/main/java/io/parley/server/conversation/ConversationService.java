@@ -23,6 +23,7 @@ public final class ConversationService {
   private final MessageStore messages;
   private final UserStore users;
   private final MessagingService messaging;
+  private final Visibility visibility;
   private final int pageMax;
 
   public ConversationService(
@@ -30,9 +31,11 @@ public final class ConversationService {
       MessageStore messages,
       UserStore users,
       MessagingService messaging,
+      Visibility visibility,
       int pageMax) {
     this.conversations = conversations;
     this.messages = messages;
+    this.visibility = visibility;
     this.users = users;
     this.messaging = messaging;
     this.pageMax = pageMax;
@@ -54,6 +57,7 @@ public final class ConversationService {
     for (Member m : conversations.membershipsOf(callerId)) {
       mine.put(m.conversationId(), m);
     }
+    Map<Long, List<SeqRange>> visible = visibility.ranges(callerId);
     for (Conversation c : conversations.conversationsOf(callerId)) {
       Member me = mine.get(c.id());
       long readSeq = me == null ? 0 : me.readSeq();
@@ -61,7 +65,8 @@ public final class ConversationService {
       ObjectNode n =
           Json.MAPPER.valueToTree(
               ConversationViews.conversation(c, title(c, callerId, members), members));
-      Optional<StoredMessage> last = messages.last(c.id());
+      List<SeqRange> ranges = visible.getOrDefault(c.id(), List.of());
+      Optional<StoredMessage> last = visibility.last(ranges, c.id());
       if (last.isPresent()) {
         try {
           n.set("last_message", Json.MAPPER.readTree(MessageJson.object(last.get())));
@@ -71,7 +76,11 @@ public final class ConversationService {
       } else {
         n.putNull("last_message");
       }
-      n.put("unread_count", messages.countUnread(c.id(), callerId, readSeq));
+      // unread messages all lie in the current membership period
+      long unreadAfter = Math.max(readSeq, Visibility.openFrom(ranges));
+      n.put(
+          "unread_count",
+          unreadAfter == Long.MAX_VALUE ? 0 : messages.countUnread(c.id(), callerId, unreadAfter));
       n.put("last_read_seq", readSeq);
       arr.add(n);
     }
@@ -80,7 +89,8 @@ public final class ConversationService {
 
   /**
    * A page of history: {@code afterSeq} pages forward from it, else the newest messages before
-   * {@code beforeSeq} (or the newest of all).
+   * {@code beforeSeq} (or the newest of all). Only messages the caller may read ({@link
+   * Visibility}) are returned and counted for {@code has_more}.
    */
   public String history(
       long callerId, long conversationId, Long beforeSeq, Long afterSeq, int limit) {
@@ -91,7 +101,14 @@ public final class ConversationService {
     boolean forward = afterSeq != null;
     long after = afterSeq == null ? 0 : afterSeq;
     long before = beforeSeq == null ? Long.MAX_VALUE : beforeSeq;
-    List<StoredMessage> page = messages.range(conversationId, after, before, limit + 1, !forward);
+    List<StoredMessage> page =
+        visibility.range(
+            visibility.ranges(conversationId, callerId),
+            conversationId,
+            after,
+            before,
+            limit + 1,
+            !forward);
     boolean hasMore = page.size() > limit;
     if (hasMore) {
       page = forward ? page.subList(0, limit) : page.subList(1, page.size());

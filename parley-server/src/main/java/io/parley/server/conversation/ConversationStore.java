@@ -35,12 +35,29 @@ public interface ConversationStore {
 
   /**
    * Adds users not yet members with {@code role}; their {@code joinedSeq} is the conversation's
-   * current last seq. Returns the user ids actually added.
+   * current last seq. Each added user gets a membership period starting after that seq, or after 0
+   * if the conversation's history is visible to new members. Returns the user ids actually added.
    */
   List<Long> addMembers(long conversationId, Collection<Long> userIds, Role role, long now);
 
-  /** Removes a member; false if it was not one. */
+  /**
+   * Removes a member and closes its membership period at the conversation's current last seq; false
+   * if it was not one.
+   */
   boolean removeMember(long conversationId, long userId);
+
+  /** Sets whether members who join from now on may read earlier history; false if no such one. */
+  boolean setHistoryVisibleToNewMembers(long conversationId, boolean visible);
+
+  /**
+   * The seq ranges of the conversation the user may read: its membership periods (the one open
+   * while it is a member), ascending by {@code afterSeq}; empty unless the user is a member now.
+   * Conversations created with the user as member start a period after seq 0.
+   */
+  List<SeqRange> visibleRanges(long conversationId, long userId);
+
+  /** {@link #visibleRanges(long, long)} of every conversation the user is a member of. */
+  java.util.Map<Long, List<SeqRange>> visibleRanges(long userId);
 
   /** Sets a member's role; false if it is not a member. */
   boolean setRole(long conversationId, long userId, Role role);

@@ -25,6 +25,7 @@ public final class ConversationViews {
   public static Map<String, Object> group(Conversation c, List<Member> members) {
     Map<String, Object> m = conversation(c, c.title(), members);
     m.put("name", c.title());
+    m.put("history_visible_to_new_members", c.historyVisibleToNewMembers());
     return m;
   }
 

@@ -86,6 +86,34 @@ public final class GroupService {
     return changed(groupId, callerId, "renamed", body, List.of());
   }
 
+  /**
+   * Applies a group PATCH: a new name (admins and the owner) and/or whether members who join from
+   * now on read the earlier history (owner only). Rights are checked for both before either is
+   * applied; each actual change is a system message.
+   */
+  public Map<String, Object> update(
+      long callerId, long groupId, String name, Boolean historyVisibleToNewMembers) {
+    Conversation c = group(groupId);
+    String title = name == null ? null : checkName(name);
+    Role needed =
+        historyVisibleToNewMembers != null ? Role.OWNER : title != null ? Role.ADMIN : Role.MEMBER;
+    requireRole(groupId, callerId, needed);
+    Map<String, Object> view = null;
+    if (title != null) {
+      view = rename(callerId, groupId, title);
+    }
+    if (historyVisibleToNewMembers != null
+        && historyVisibleToNewMembers != c.historyVisibleToNewMembers()) {
+      conversations.setHistoryVisibleToNewMembers(groupId, historyVisibleToNewMembers);
+      ObjectNode body = system("history_visibility_changed", callerId);
+      body.put("history_visible_to_new_members", historyVisibleToNewMembers.booleanValue());
+      view = changed(groupId, callerId, "history_visibility_changed", body, List.of());
+    }
+    return view != null
+        ? view
+        : ConversationViews.group(group(groupId), conversations.members(groupId));
+  }
+
   public Map<String, Object> addMembers(long callerId, long groupId, Collection<Long> userIds) {
     group(groupId);
     requireRole(groupId, callerId, Role.ADMIN);

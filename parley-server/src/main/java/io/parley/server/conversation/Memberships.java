@@ -17,6 +17,7 @@ public final class Memberships {
   private final int maxEntries;
   private final ConcurrentHashMap<Long, long[]> members = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Long, Long> lastSeq = new ConcurrentHashMap<>();
+  private volatile RelationshipListener listener = (conversationId, previous) -> {};
 
   public Memberships(ConversationStore store, int maxEntries) {
     this.store = store;
@@ -51,20 +52,59 @@ public final class Memberships {
     return Arrays.stream(members(conversationId)).boxed().toList();
   }
 
-  /** Users sharing at least one conversation with {@code userId} (including itself). */
-  public Set<Long> contactsOf(long userId) {
-    Set<Long> out = new HashSet<>();
-    out.add(userId);
-    for (Member m : store.membershipsOf(userId)) {
-      for (long u : members(m.conversationId())) {
-        out.add(u);
+  /**
+   * Who {@code userId} is related to, for presence: {@code shared} holds every user sharing a
+   * conversation with it (an empty direct one included), {@code contacts} those with a
+   * relationship: a shared group, or a direct conversation in which at least one message was sent.
+   * Both include the user itself. Blocks (reads the user's conversations; members come from the
+   * cache).
+   */
+  public Relations relationsOf(long userId) {
+    Set<Long> shared = new HashSet<>();
+    Set<Long> contacts = new HashSet<>();
+    shared.add(userId);
+    contacts.add(userId);
+    for (Conversation c : store.conversationsOf(userId)) {
+      boolean related = c.type() == ConversationType.GROUP || c.lastSeq() > 0;
+      for (long u : members(c.id())) {
+        shared.add(u);
+        if (related) {
+          contacts.add(u);
+        }
       }
     }
-    return out;
+    return new Relations(shared, contacts);
   }
 
+  /** See {@link #relationsOf}. */
+  public record Relations(Set<Long> shared, Set<Long> contacts) {}
+
+  /**
+   * Hears that relationships between members of a conversation may have changed: its members
+   * changed ({@code previousMembers} is the member list before, if it was cached) or its first
+   * message was sent ({@code previousMembers} null: all members are affected). Must not block.
+   */
+  @FunctionalInterface
+  public interface RelationshipListener {
+    void relationshipsChanged(long conversationId, long[] previousMembers);
+  }
+
+  public void setRelationshipListener(RelationshipListener listener) {
+    this.listener = listener;
+  }
+
+  /**
+   * Drops the cached members after a membership change, and tells the relationship listener. In a
+   * cluster this must also reach the other nodes (through the broker).
+   */
   public void invalidate(long conversationId) {
-    members.remove(conversationId);
+    long[] before = members.remove(conversationId);
+    listener.relationshipsChanged(conversationId, before);
+  }
+
+  /** The conversation got its first message (a direct conversation becomes a relationship). */
+  public void firstMessage(long conversationId) {
+    listener.relationshipsChanged(conversationId, null);
   }
 
   /** Highest seq committed in the conversation, as seen by this node. May block on a miss. */

@@ -1,75 +1,85 @@
 package io.parley.server.gateway;
 
-import io.netty.channel.ChannelHandlerContext;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.parley.protocol.CloseCodes;
 import io.parley.server.delivery.Outbound;
-import io.vertx.core.Context;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.impl.WebSocketImplBase;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
- * One authenticated WebSocket of a device.
+ * One authenticated WebSocket of a device, on a Netty channel.
  *
  * <p>Outbound frames may be offered from any thread; they go through a lock-free queue bounded in
- * bytes and are written by a single writer, the connection's event loop. A client that stops
- * reading fills the socket, then the queue, and is disconnected as a slow consumer (its stored
- * position lets it resume without loss), so one client can never grow the heap unbounded.
+ * bytes and are written by a single writer, the channel's event loop: a batch of frames, then one
+ * flush, while the channel is writable. When the socket's buffer passes its high water mark the
+ * writer stops, and Netty's writability event (the client read some) resumes it. A client that
+ * stops reading fills the socket, then the queue, and is closed as a slow consumer (4413; its
+ * stored position lets it resume without loss), so one client can never grow the heap unbounded.
  *
  * <p>While the device's offline backlog is replayed ({@link #syncing}), live message frames are
  * parked in a bounded buffer and released in seq order afterwards, dropping copies the replay
  * already sent; that closes the gap between backlog and live traffic.
+ *
+ * <p>Kept small on purpose (heap per idle connection is a target): shared limits live in {@link
+ * Limits}, flags in one int, the sync buffer exists only while syncing.
  */
 public final class Connection {
   /** How long a closing peer gets to answer the close handshake before the socket is cut. */
-  private static final long FORCE_CLOSE_MS = 3_000;
+  static final long FORCE_CLOSE_MS = 3_000;
 
-  private final ServerWebSocket ws;
-  private final Context context;
+  private static final CompletableFuture<Void> IDLE = CompletableFuture.completedFuture(null);
+  private static final int DRAIN_SCHEDULED = 1;
+  private static final int CLOSED = 2;
+  private static final int GONE = 4;
+  private static final int CLOSE_SENT = 8;
+  private static final AtomicIntegerFieldUpdater<Connection> FLAGS =
+      AtomicIntegerFieldUpdater.newUpdater(Connection.class, "flags");
+  private static final AtomicLongFieldUpdater<Connection> QUEUED =
+      AtomicLongFieldUpdater.newUpdater(Connection.class, "queuedBytes");
+
+  /** Settings shared by every connection of a node. */
+  record Limits(long maxQueuedBytes, int maxSyncBuffer) {}
+
+  private final Channel ch;
   private final long userId;
   private final long deviceId;
-  private final long maxQueuedBytes;
-  private final int maxSyncBuffer;
+  private final Limits limits;
+  private final Runnable drainTask = this::drain;
 
   private final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
-  private final AtomicLong queuedBytes = new AtomicLong();
-  private final AtomicBoolean drainScheduled = new AtomicBoolean();
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private final AtomicBoolean goneOnce = new AtomicBoolean();
+  private volatile long queuedBytes;
+  private volatile int flags;
   private volatile Runnable onGone;
 
-  private final Object syncLock = new Object();
   private volatile boolean syncing = true;
-  private final ArrayDeque<Outbound> syncBuffer = new ArrayDeque<>();
-  private boolean syncOverflow;
+  private ArrayDeque<Outbound> syncBuffer; // guarded by this, null unless frames are parked
+  private boolean syncOverflow; // guarded by this
 
   private volatile long lastActivity;
-  // event-loop confined
-  private java.util.concurrent.CompletableFuture<Void> serialTail =
-      java.util.concurrent.CompletableFuture.completedFuture(null);
-  private long errorWindowStart;
-  private int errorsInWindow;
   private volatile long lastPing;
+  // event-loop confined
+  private CompletableFuture<Void> serialTail = IDLE;
+  private long errorWindowStart; // guarded by this
+  private int errorsInWindow; // guarded by this
 
-  Connection(
-      ServerWebSocket ws,
-      Context context,
-      long userId,
-      long deviceId,
-      long maxQueuedBytes,
-      int maxSyncBuffer,
-      long now) {
-    this.ws = ws;
-    this.context = context;
+  Connection(Channel ch, long userId, long deviceId, Limits limits, long now) {
+    this.ch = ch;
     this.userId = userId;
     this.deviceId = deviceId;
-    this.maxQueuedBytes = maxQueuedBytes;
-    this.maxSyncBuffer = maxSyncBuffer;
+    this.limits = limits;
     this.lastActivity = now;
   }
 
@@ -81,16 +91,25 @@ public final class Connection {
     return deviceId;
   }
 
+  /** The client's address (its IP for per-address limits). */
+  public InetSocketAddress remoteAddress() {
+    return (InetSocketAddress) ch.remoteAddress();
+  }
+
   public boolean isClosed() {
-    return closed.get();
+    return (flags & CLOSED) != 0;
   }
 
   long queuedBytes() {
-    return queuedBytes.get();
+    return queuedBytes;
   }
 
   long lastActivity() {
     return lastActivity;
+  }
+
+  Channel channel() {
+    return ch;
   }
 
   /** No serial task is pending, so work may run inline without overtaking an earlier frame. */
@@ -99,7 +118,7 @@ public final class Connection {
   }
 
   /** Runs blocking work for this connection on {@code pool}, after its earlier serial work. */
-  void runSerial(java.util.concurrent.Executor pool, Runnable task) {
+  void runSerial(Executor pool, Runnable task) {
     serialTail = serialTail.thenRunAsync(task, pool).exceptionally(t -> null);
   }
 
@@ -125,23 +144,31 @@ public final class Connection {
     lastActivity = now;
   }
 
-  ServerWebSocket socket() {
-    return ws;
+  /** Sends a WebSocket ping (server heartbeat), from any thread. */
+  void ping() {
+    ch.eventLoop()
+        .execute(
+            () -> {
+              if (!isClosed()) {
+                ch.writeAndFlush(new PingWebSocketFrame(Unpooled.wrappedBuffer(HB)));
+              }
+            });
   }
 
-  Context context() {
-    return context;
-  }
+  private static final byte[] HB = {'h', 'b'};
 
   /** Offers a frame from any thread; message frames are parked while syncing. */
   public void offer(Outbound frame) {
-    if (closed.get()) {
+    if (isClosed()) {
       return;
     }
     if (frame.isMessage() && syncing) {
-      synchronized (syncLock) {
+      synchronized (this) {
         if (syncing) {
-          if (syncBuffer.size() < maxSyncBuffer) {
+          if (syncBuffer == null) {
+            syncBuffer = new ArrayDeque<>();
+          }
+          if (syncBuffer.size() < limits.maxSyncBuffer()) {
             syncBuffer.add(frame);
           } else {
             syncOverflow = true;
@@ -155,7 +182,7 @@ public final class Connection {
 
   /** Sends a frame now, bypassing the sync buffer (replies, backlog). */
   public void send(String json) {
-    if (!closed.get()) {
+    if (!isClosed()) {
       enqueue(json);
     }
   }
@@ -167,13 +194,13 @@ public final class Connection {
    * caller then replays again from {@code replayed}. {@code syncedFrame} is queued right after the
    * released frames, before any later live frame.
    */
-  boolean finishSync(Map<Long, Long> replayed, String syncedFrame) {
-    synchronized (syncLock) {
-      if (syncOverflow) {
-        syncOverflow = false;
-        syncBuffer.clear();
-        return false;
-      }
+  synchronized boolean finishSync(Map<Long, Long> replayed, String syncedFrame) {
+    if (syncOverflow) {
+      syncOverflow = false;
+      syncBuffer = null;
+      return false;
+    }
+    if (syncBuffer != null) {
       for (Outbound f : syncBuffer) {
         Long seen = replayed.get(f.conversationId());
         if (seen == null || f.seq() > seen) {
@@ -181,92 +208,104 @@ public final class Connection {
           replayed.put(f.conversationId(), f.seq());
         }
       }
-      syncBuffer.clear();
-      enqueue(syncedFrame);
-      syncing = false;
-      return true;
+      syncBuffer = null;
     }
+    enqueue(syncedFrame);
+    syncing = false;
+    return true;
   }
 
   private void enqueue(String json) {
-    long queued = queuedBytes.addAndGet(json.length());
-    if (queued > maxQueuedBytes) {
+    long queued = QUEUED.addAndGet(this, json.length());
+    if (queued > limits.maxQueuedBytes()) {
       close(CloseCodes.SLOW_CONSUMER, "slow consumer");
       return;
     }
     queue.add(json);
-    if (drainScheduled.compareAndSet(false, true)) {
-      context.runOnContext(v -> drain());
+    if (setFlag(DRAIN_SCHEDULED)) {
+      ch.eventLoop().execute(drainTask);
     }
   }
 
-  private void drain() {
-    drainScheduled.set(false);
-    if (closed.get()) {
+  /**
+   * Writes queued frames while the channel is writable, then flushes once. Runs on the event loop;
+   * called after an offer and again when the channel becomes writable.
+   */
+  void drain() {
+    clearFlag(DRAIN_SCHEDULED);
+    if (isClosed()) {
       return;
     }
-    if (ws instanceof WebSocketImplBase<?> impl) {
-      // write the whole batch through the pipeline (same encoders Vert.x uses), flush once
-      ChannelHandlerContext ch = impl.channelHandlerContext();
-      int written = 0;
-      try {
-        while (ch.channel().isWritable()) {
-          String s = queue.poll();
-          if (s == null) {
-            return;
-          }
-          queuedBytes.addAndGet(-s.length());
-          ch.write(new TextWebSocketFrame(s), ch.voidPromise());
-          written++;
-        }
-      } finally {
-        if (written > 0) {
-          ch.flush();
-        }
+    int written = 0;
+    while (ch.isWritable()) {
+      String s = queue.poll();
+      if (s == null) {
+        break;
       }
-    } else {
-      while (!ws.writeQueueFull()) {
-        String s = queue.poll();
-        if (s == null) {
-          return;
-        }
-        queuedBytes.addAndGet(-s.length());
-        ws.writeTextMessage(s);
-      }
+      QUEUED.addAndGet(this, -s.length());
+      ch.write(new TextWebSocketFrame(ByteBufUtil.writeUtf8(ch.alloc(), s)), ch.voidPromise());
+      written++;
     }
-    // socket full: resume when the client has read some
-    ws.drainHandler(
-        v -> {
-          if (drainScheduled.compareAndSet(false, true)) {
-            drain();
-          }
-        });
+    if (written > 0) {
+      ch.flush();
+    }
   }
 
   /** Closes the socket with a code (idempotent); queued frames are dropped. */
   public void close(short code, String reason) {
-    if (closed.compareAndSet(false, true)) {
+    if (setFlag(CLOSED)) {
       queue.clear();
-      queuedBytes.set(0);
-      context.runOnContext(
-          v -> {
-            if (!ws.isClosed()) {
-              ws.close(code, reason);
-              // a peer that does not read never receives the close frame: cut the TCP
-              // connection once the grace period is over so its buffers are released
-              context.owner().setTimer(FORCE_CLOSE_MS, t -> forceClose());
-            }
-          });
+      QUEUED.set(this, 0);
+      ch.eventLoop().execute(() -> sendClose(code, reason));
     }
   }
 
-  private void forceClose() {
-    // ws.isClosed() is already true once the close frame is queued; look at the channel
-    if (ws instanceof WebSocketImplBase<?> impl
-        && impl.channelHandlerContext().channel().isOpen()) {
-      impl.channelHandlerContext().channel().close();
-      // Vert.x does not report a close it did not complete itself: clean up here
-      gone();
+  /** Closes with {@code code} after {@code delayMs} (graceful drain), from any thread. */
+  void closeAfter(long delayMs, short code, String reason) {
+    ch.eventLoop().schedule(() -> close(code, reason), delayMs, TimeUnit.MILLISECONDS);
+  }
+
+  private void sendClose(int code, String reason) {
+    if (ch.isActive() && setFlag(CLOSE_SENT)) {
+      ch.writeAndFlush(new CloseWebSocketFrame(code, reason));
+      // a peer that does not read never receives the close frame: cut the TCP connection once
+      // the grace period is over so its buffers are released
+      ch.eventLoop().schedule(() -> ch.close(), FORCE_CLOSE_MS, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * The peer broke the protocol (1002 / 1007 / 1009): send the close frame, then a FIN, and discard
+   * whatever it still sends until it closes or the grace period ends. Closing at once would reset
+   * the TCP connection while the peer is still sending, and it might never read the close frame.
+   */
+  void failProtocol(int code, String reason) {
+    setFlag(CLOSED);
+    queue.clear();
+    QUEUED.set(this, 0);
+    if (ch.isActive() && setFlag(CLOSE_SENT)) {
+      ch.writeAndFlush(new CloseWebSocketFrame(code, reason))
+          .addListener(
+              f -> {
+                if (ch instanceof SocketChannel sc && sc.isActive()) {
+                  sc.shutdownOutput();
+                }
+              });
+      ch.eventLoop().schedule(() -> ch.close(), FORCE_CLOSE_MS, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** The peer sent a close frame: answer it (unless we started the close) and end the TCP. */
+  void peerClosed(int code) {
+    setFlag(CLOSED);
+    queue.clear();
+    QUEUED.set(this, 0);
+    if (setFlag(CLOSE_SENT) && ch.isActive()) {
+      CloseWebSocketFrame echo =
+          code > 0 ? new CloseWebSocketFrame(code, null) : new CloseWebSocketFrame();
+      ch.writeAndFlush(echo).addListener(f -> ch.close());
+    } else {
+      ch.close();
     }
   }
 
@@ -277,17 +316,37 @@ public final class Connection {
 
   /** The socket is closed: drop queued frames and run the cleanup exactly once. */
   void gone() {
-    markClosed();
-    if (goneOnce.compareAndSet(false, true) && onGone != null) {
-      onGone.run();
+    setFlag(CLOSED);
+    queue.clear();
+    QUEUED.set(this, 0);
+    synchronized (this) {
+      syncBuffer = null;
+    }
+    Runnable cleanup = onGone;
+    if (setFlag(GONE) && cleanup != null) {
+      cleanup.run();
     }
   }
 
-  private void markClosed() {
-    closed.set(true);
-    queue.clear();
-    synchronized (syncLock) {
-      syncBuffer.clear();
+  /** Sets a flag; true if this call set it. */
+  private boolean setFlag(int flag) {
+    while (true) {
+      int f = flags;
+      if ((f & flag) != 0) {
+        return false;
+      }
+      if (FLAGS.compareAndSet(this, f, f | flag)) {
+        return true;
+      }
+    }
+  }
+
+  private void clearFlag(int flag) {
+    while (true) {
+      int f = flags;
+      if ((f & flag) == 0 || FLAGS.compareAndSet(this, f, f & ~flag)) {
+        return;
+      }
     }
   }
 }

@@ -16,8 +16,37 @@ public final class ConnectionRegistry implements LocalSink {
 
   private final ConcurrentHashMap<Long, Connection[]> byUser = new ConcurrentHashMap<>();
   private final AtomicInteger count = new AtomicInteger();
+  private final RevokedDevices revoked = new RevokedDevices();
 
-  /** Adds a connection; returns how many connections the user now has on this node. */
+  public ConnectionRegistry() {
+    revoked.attach(this);
+  }
+
+  /** Revoked devices of this node: the revocation listener that closes their connections. */
+  public RevokedDevices revoked() {
+    return revoked;
+  }
+
+  /**
+   * Closes every connection of one device of a user on this node with {@code code}; returns how
+   * many were closed.
+   */
+  public int closeDevice(long userId, long deviceId, short code, String reason) {
+    int n = 0;
+    for (Connection c : of(userId)) {
+      if (c.deviceId() == deviceId && !c.isClosed()) {
+        c.close(code, reason);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Adds a connection; returns how many connections the user now has on this node. A connection of
+   * a device revoked meanwhile is closed with 4401 (the check follows the insertion, so either this
+   * or the revocation's {@link #closeDevice} sees it).
+   */
   public int add(Connection c) {
     Connection[] now =
         byUser.merge(
@@ -29,6 +58,9 @@ public final class ConnectionRegistry implements LocalSink {
               return n;
             });
     count.incrementAndGet();
+    if (revoked.contains(c.deviceId())) {
+      c.close(io.parley.protocol.CloseCodes.UNAUTHORIZED, "device revoked");
+    }
     return now.length;
   }
 

@@ -1,6 +1,7 @@
 package io.parley.server.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.buffer.ByteBuf;
 import io.parley.protocol.CloseCodes;
 import io.parley.protocol.ErrorCode;
 import io.parley.protocol.Frames;
@@ -15,7 +16,6 @@ import io.parley.server.messaging.MessageJson;
 import io.parley.server.messaging.MessagingService;
 import io.parley.server.messaging.ReceiptService;
 import io.parley.server.presence.PresenceService;
-import io.vertx.core.buffer.Buffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +44,7 @@ public final class FrameHandler {
   private final ExecutorService workers;
   private final Clock clock;
   private final int maxFrameBytes;
+  private final RevokedDevices revoked;
 
   public FrameHandler(
       MessagingService messaging,
@@ -53,8 +54,10 @@ public final class FrameHandler {
       Broker broker,
       ExecutorService workers,
       int maxFrameBytes,
-      Clock clock) {
+      Clock clock,
+      RevokedDevices revoked) {
     this.maxFrameBytes = maxFrameBytes;
+    this.revoked = revoked;
     this.messaging = messaging;
     this.receipts = receipts;
     this.presence = presence;
@@ -64,12 +67,15 @@ public final class FrameHandler {
     this.clock = clock;
   }
 
-  void onBinary(Connection c, Buffer b) {
+  void onBinary(Connection c, ByteBuf b) {
     c.touch(clock.millis());
     error(c, ErrorCode.BAD_FRAME, "frames must be JSON text messages", null);
   }
 
   void onText(Connection c, String text) {
+    if (refused(c)) {
+      return;
+    }
     c.touch(clock.millis());
     if (text.length() * 3L > maxFrameBytes && utf8Length(text) > maxFrameBytes) {
       c.close(CloseCodes.TOO_LARGE, "frame larger than " + maxFrameBytes + " bytes");
@@ -137,7 +143,18 @@ public final class FrameHandler {
     }
   }
 
+  /**
+   * Frames of a closed connection or a revoked device are dropped unanswered: after a revocation
+   * nothing the device sent, even if already received, is acted on.
+   */
+  private boolean refused(Connection c) {
+    return c.isClosed() || revoked.contains(c.deviceId());
+  }
+
   private void submit(Connection c, Principal p, long conv, String clientMsgId, JsonNode body) {
+    if (refused(c)) {
+      return;
+    }
     messaging
         .send(p, conv, clientMsgId, body)
         .whenComplete(
@@ -190,6 +207,9 @@ public final class FrameHandler {
     c.runSerial(
         workers,
         () -> {
+          if (refused(c)) {
+            return;
+          }
           try {
             task.run();
           } catch (ApiException e) {

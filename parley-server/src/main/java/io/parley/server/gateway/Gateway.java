@@ -1,32 +1,54 @@
 package io.parley.server.gateway;
 
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.parley.protocol.CloseCodes;
 import io.parley.protocol.Frames;
 import io.parley.protocol.Json;
 import io.parley.server.config.ParleyConfig;
+import io.parley.server.edge.WebSocketUpgrades;
 import io.parley.server.http.ApiException;
 import io.parley.server.http.Authenticator;
 import io.parley.server.http.Principal;
 import io.parley.server.presence.PresenceService;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.ServerWebSocketHandshake;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The WebSocket endpoint {@code /v1/ws}: authenticates the token (header or {@code access_token}
- * query parameter; failure closes with 4401), sends {@code hello}, registers the connection,
- * replays the device's backlog, and keeps it alive with server pings (a connection silent for two
- * heartbeat intervals is closed with 4408). Frames are handled by {@link FrameHandler}.
+ * The WebSocket endpoint {@code /v1/ws}, on the front door's Netty channels: authenticates the
+ * token (header or {@code access_token} query parameter) on a worker before the handshake (a
+ * failure completes the handshake, then closes with 4401), sends {@code hello}, registers the
+ * connection, replays the device's backlog, and keeps it alive with server pings (a connection
+ * silent for two heartbeat intervals is closed with 4408). Frames are handled by {@link
+ * FrameHandler}.
+ *
+ * <p>The frame decoder enforces RFC 6455: masked client frames, no reserved bits (no extension is
+ * negotiated, so RSV1 "compressed" frames close with 1002), frames and reassembled messages at most
+ * {@code websocket.max_frame_bytes} (1009), valid UTF-8 in text (1007).
  */
-public final class Gateway {
+public final class Gateway implements WebSocketUpgrades {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
-  public static final String PATH = "/v1/ws";
+  public static final String PATH = WebSocketUpgrades.PATH;
 
   private final Vertx vertx;
   private final Authenticator auth;
@@ -38,6 +60,8 @@ public final class Gateway {
   private final ParleyConfig.WebSocket cfg;
   private final String nodeId;
   private final Clock clock;
+  private final Connection.Limits limits;
+  private final WebSocketDecoderConfig decoderConfig;
   private volatile boolean draining;
   private long timerId = -1;
 
@@ -62,15 +86,18 @@ public final class Gateway {
     this.cfg = cfg;
     this.nodeId = nodeId;
     this.clock = clock;
-  }
-
-  /** Accepts upgrades on {@link #PATH} only. */
-  public void handshake(ServerWebSocketHandshake h) {
-    if (PATH.equals(h.path()) && !draining) {
-      h.accept();
-    } else {
-      h.reject(draining ? 503 : 404);
-    }
+    this.limits = new Connection.Limits(cfg.outboundQueueBytes(), cfg.syncBufferFrames());
+    this.decoderConfig =
+        WebSocketDecoderConfig.newBuilder()
+            .maxFramePayloadLength(cfg.maxFrameBytes())
+            .expectMaskedFrames(true)
+            .allowMaskMismatch(false)
+            .allowExtensions(false)
+            // Connection.failProtocol closes (close frame, FIN, then discard until the peer is
+            // done)
+            .closeOnProtocolViolation(false)
+            .withUTF8Validator(true)
+            .build();
   }
 
   /** Starts the heartbeat / idle sweep. */
@@ -86,40 +113,119 @@ public final class Gateway {
     }
   }
 
-  public void handle(ServerWebSocket ws) {
-    ws.pause();
-    Context ctx = Vertx.currentContext();
-    String token = token(ws);
-    if (token == null) {
-      ws.close(CloseCodes.UNAUTHORIZED, "missing access token");
+  /**
+   * A new WebSocket: the single admission path. Connection caps and per-address limits belong here,
+   * before the token is checked ({@code ch.remoteAddress()} is the client). Nothing is read from
+   * the socket until the connection is open.
+   */
+  @Override
+  public void upgrade(Channel ch, FullHttpRequest req) {
+    if (draining) {
+      req.release();
+      respond(ch, HttpResponseStatus.SERVICE_UNAVAILABLE);
       return;
     }
-    vertx
-        .executeBlocking(() -> auth.authenticate(token), false)
-        .onComplete(
-            ar -> {
-              if (ar.failed()) {
-                String why = ar.cause() instanceof ApiException e ? e.getMessage() : "unauthorized";
-                ws.close(CloseCodes.UNAUTHORIZED, why);
-              } else {
-                open(ws, ctx, ar.result());
-              }
-            });
+    String token = token(req);
+    if (token == null) {
+      handshake(ch, req, () -> closeUnauthorized(ch, "missing access token"));
+      return;
+    }
+    try {
+      workers.execute(
+          () -> {
+            Principal p;
+            String why;
+            try {
+              p = auth.authenticate(token);
+              why = null;
+            } catch (ApiException e) {
+              p = null;
+              why = e.getMessage();
+            } catch (RuntimeException e) {
+              log.error("token check failed", e);
+              p = null;
+              why = "unauthorized";
+            }
+            Principal principal = p;
+            String reason = why;
+            ch.eventLoop()
+                .execute(
+                    () ->
+                        handshake(
+                            ch,
+                            req,
+                            () -> {
+                              if (principal == null) {
+                                closeUnauthorized(ch, reason);
+                              } else {
+                                open(ch, principal);
+                              }
+                            }));
+          });
+    } catch (RejectedExecutionException e) {
+      req.release();
+      respond(ch, HttpResponseStatus.SERVICE_UNAVAILABLE);
+    }
   }
 
-  private void open(ServerWebSocket ws, Context ctx, Principal p) {
-    if (ws.isClosed()) {
-      return;
+  /** Completes the handshake (101) and runs {@code then}; a bad handshake gets a 400. */
+  private void handshake(Channel ch, FullHttpRequest req, Runnable then) {
+    try {
+      if (!ch.isActive()) {
+        return;
+      }
+      WebSocketServerHandshaker hs =
+          new WebSocketServerHandshakerFactory("ws://parley" + PATH, null, decoderConfig)
+              .newHandshaker(req);
+      if (hs == null) {
+        ch.pipeline().addLast("http", new HttpServerCodec());
+        WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ch)
+            .addListener(ChannelFutureListener.CLOSE);
+        return;
+      }
+      ch.pipeline().addLast("http", new HttpServerCodec());
+      hs.handshake(ch, req)
+          .addListener(
+              (ChannelFutureListener)
+                  f -> {
+                    if (f.isSuccess()) {
+                      then.run();
+                    } else {
+                      log.debug("websocket handshake failed: {}", f.cause().toString());
+                      respond(ch, HttpResponseStatus.BAD_REQUEST);
+                    }
+                  });
+    } catch (RuntimeException e) {
+      // a malformed upgrade request (missing key, ...)
+      log.debug("bad websocket handshake: {}", e.toString());
+      respond(ch, HttpResponseStatus.BAD_REQUEST);
+    } finally {
+      req.release();
     }
-    Connection c =
-        new Connection(
-            ws,
-            ctx,
-            p.userId(),
-            p.deviceId(),
-            cfg.outboundQueueBytes(),
-            cfg.syncBufferFrames(),
-            clock.millis());
+  }
+
+  private static void closeUnauthorized(Channel ch, String reason) {
+    ch.writeAndFlush(new CloseWebSocketFrame(CloseCodes.UNAUTHORIZED, reason))
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+
+  private static void respond(Channel ch, HttpResponseStatus status) {
+    if (ch.pipeline().get(HttpServerCodec.class) == null) {
+      ch.pipeline().addLast("http", new HttpServerCodec());
+    }
+    DefaultFullHttpResponse res =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
+    res.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0).set(HttpHeaderNames.CONNECTION, "close");
+    ch.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /** Runs on the channel's event loop after a successful handshake with a valid token. */
+  private void open(Channel ch, Principal p) {
+    Connection c = new Connection(ch, p.userId(), p.deviceId(), limits, clock.millis());
+    ch.pipeline()
+        .addLast("utf8", new Utf8FrameValidator(false))
+        .addLast("messages", new WebSocketFrameAggregator(cfg.maxFrameBytes()))
+        .addLast("parley", new SocketHandler(c, frames, clock));
     c.send(
         Json.write(
             new Frames.Hello(
@@ -127,16 +233,12 @@ public final class Gateway {
                 Long.toString(p.deviceId()),
                 nodeId,
                 cfg.heartbeatMs())));
-    ws.textMessageHandler(text -> frames.onText(c, text));
-    ws.binaryMessageHandler(b -> frames.onBinary(c, b));
-    ws.pongHandler(b -> c.touch(clock.millis()));
-    ws.exceptionHandler(
-        t -> log.debug("websocket error for device {}: {}", p.deviceId(), t.toString()));
     int count = registry.add(c);
     c.onGone(() -> presence.disconnected(c, registry.remove(c)));
-    ws.closeHandler(v -> c.gone());
+    ch.closeFuture().addListener(f -> c.gone());
     presence.connected(p.userId(), count);
-    ws.resume();
+    ch.config().setAutoRead(true);
+    ch.read();
     workers.execute(
         () -> {
           try {
@@ -150,21 +252,13 @@ public final class Gateway {
         });
   }
 
-  private static String token(ServerWebSocket ws) {
-    String header = ws.headers().get("Authorization");
+  private static String token(FullHttpRequest req) {
+    String header = req.headers().get("Authorization");
     if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return header.substring(7).trim();
     }
-    String q = ws.query();
-    if (q != null) {
-      for (String part : q.split("&")) {
-        if (part.startsWith("access_token=")) {
-          return java.net.URLDecoder.decode(
-              part.substring("access_token=".length()), java.nio.charset.StandardCharsets.UTF_8);
-        }
-      }
-    }
-    return null;
+    List<String> q = new QueryStringDecoder(req.uri()).parameters().get("access_token");
+    return q == null || q.isEmpty() ? null : q.get(0);
   }
 
   private void sweep() {
@@ -176,7 +270,7 @@ public final class Gateway {
           if (idle > 2 * hb) {
             c.close(CloseCodes.IDLE_TIMEOUT, "idle timeout");
           } else if (idle >= hb / 2 && c.pingDue(now, hb)) {
-            c.context().runOnContext(v -> c.socket().writePing(Buffer.buffer("hb")));
+            c.ping();
           }
         });
   }
@@ -185,12 +279,11 @@ public final class Gateway {
   public void drain(long retryAfterMs) {
     draining = true;
     String frame = Json.write(new Frames.Reconnect("node draining", retryAfterMs));
-    registry.forEach(
+    Consumer<Connection> tell =
         c -> {
           c.send(frame);
-          c.context()
-              .runOnContext(
-                  v -> vertx.setTimer(200, t -> c.close(CloseCodes.RESTARTING, "node restarting")));
-        });
+          c.closeAfter(200, CloseCodes.RESTARTING, "node restarting");
+        };
+    registry.forEach(tell);
   }
 }

@@ -6,6 +6,8 @@ import io.parley.server.auth.Device;
 import io.parley.server.auth.UserStore;
 import io.parley.server.conversation.ConversationStore;
 import io.parley.server.conversation.Member;
+import io.parley.server.conversation.SeqRange;
+import io.parley.server.conversation.Visibility;
 import io.parley.server.messaging.MessageJson;
 import io.parley.server.messaging.MessageStore;
 import io.parley.server.messaging.StoredMessage;
@@ -31,11 +33,17 @@ public final class SyncService {
   private final MessageStore messages;
   private final ConversationStore conversations;
   private final UserStore users;
+  private final Visibility visibility;
   private final long throttleBytes;
 
   public SyncService(
-      MessageStore messages, ConversationStore conversations, UserStore users, long throttleBytes) {
+      MessageStore messages,
+      ConversationStore conversations,
+      UserStore users,
+      Visibility visibility,
+      long throttleBytes) {
     this.messages = messages;
+    this.visibility = visibility;
     this.conversations = conversations;
     this.users = users;
     this.throttleBytes = throttleBytes;
@@ -46,6 +54,7 @@ public final class SyncService {
     List<Member> memberships = conversations.membershipsOf(c.userId());
     Map<Long, Long> stored = messages.devicePositions(c.deviceId());
     long deviceCreated = users.findDevice(c.deviceId()).map(Device::createdAt).orElse(0L);
+    Map<Long, List<SeqRange>> visible = visibility.ranges(c.userId());
     Map<Long, Long> replayed = new HashMap<>();
     for (Member m : memberships) {
       Long pos = stored.get(m.conversationId());
@@ -62,7 +71,7 @@ public final class SyncService {
     int sent = 0;
     while (true) {
       for (Map.Entry<Long, Long> e : replayed.entrySet()) {
-        sent += replayConversation(c, e);
+        sent += replayConversation(c, e, visible.getOrDefault(e.getKey(), List.of()));
         if (c.isClosed()) {
           return sent;
         }
@@ -75,12 +84,14 @@ public final class SyncService {
     }
   }
 
-  private int replayConversation(Connection c, Map.Entry<Long, Long> e)
+  /** Replays the visible messages after the device's position (never those from while out). */
+  private int replayConversation(Connection c, Map.Entry<Long, Long> e, List<SeqRange> ranges)
       throws InterruptedException {
     int sent = 0;
     long after = e.getValue();
     while (!c.isClosed()) {
-      List<StoredMessage> page = messages.range(e.getKey(), after, Long.MAX_VALUE, PAGE, false);
+      List<StoredMessage> page =
+          visibility.range(ranges, e.getKey(), after, Long.MAX_VALUE, PAGE, false);
       for (StoredMessage m : page) {
         while (c.queuedBytes() > throttleBytes && !c.isClosed()) {
           TimeUnit.MILLISECONDS.sleep(2);

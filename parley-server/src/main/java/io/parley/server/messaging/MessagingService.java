@@ -148,6 +148,9 @@ public final class MessagingService {
     StoredMessage s = r.message();
     if (!r.duplicate()) {
       memberships.committed(s.conversationId(), s.seq());
+      if (s.seq() == 1) {
+        memberships.firstMessage(s.conversationId());
+      }
       Outbound frame = new Outbound(MessageJson.frame(s), s.conversationId(), s.seq());
       broker.publish(new LongArrayList(members), frame, s.senderDeviceId());
     }

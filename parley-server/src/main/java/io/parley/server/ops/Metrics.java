@@ -58,4 +58,10 @@ public final class Metrics {
   public String scrape() {
     return registry.scrape();
   }
+
+  // --- push (F12)
+  /** A counter with tag pairs (key, value, ...); the same name and tags give the same counter. */
+  public Counter counter(String name, String description, String... tags) {
+    return Counter.builder(name).description(description).tags(tags).register(registry);
+  }
 }

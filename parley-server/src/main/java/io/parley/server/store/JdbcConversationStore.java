@@ -6,15 +6,18 @@ import io.parley.server.conversation.ConversationType;
 import io.parley.server.conversation.Member;
 import io.parley.server.conversation.Position;
 import io.parley.server.conversation.Role;
+import io.parley.server.conversation.SeqRange;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -24,11 +27,13 @@ import java.util.Optional;
  * #getOrCreateDirect} inserts with {@code ON CONFLICT DO NOTHING} and then selects, so concurrent
  * calls for one pair, even on different nodes, yield one conversation. Members added later get
  * {@code joinedSeq = deliveredSeq = readSeq =} the conversation's current last seq (they do not
- * receive, and are not counted as unread for, earlier messages). Receipt positions only rise;
- * callers validate that a position does not exceed the conversation's last seq.
+ * receive, and are not counted as unread for, earlier messages). Adding and removing members lock
+ * the conversation row first (as sending does), so the seq at which a membership period opens or
+ * closes is exact. Receipt positions only rise; callers validate that a position does not exceed
+ * the conversation's last seq.
  */
 public abstract class JdbcConversationStore implements ConversationStore {
-  private static final String CONV_COLS = "id, type, title, created_at, last_seq";
+  private static final String CONV_COLS = "id, type, title, created_at, last_seq, history_visible";
   private static final String MEMBER_COLS =
       "conversation_id, user_id, role, joined_at, joined_seq, delivered_seq, read_seq";
 
@@ -40,6 +45,12 @@ public abstract class JdbcConversationStore implements ConversationStore {
 
   /** SQL for the larger of two BIGINT expressions. */
   protected abstract String greatest(String a, String b);
+
+  /**
+   * Suffix of a {@code SELECT} that row-locks what it reads until commit, or "" where the single
+   * writer already serializes write transactions.
+   */
+  protected abstract String forUpdate();
 
   @Override
   public Conversation getOrCreateDirect(long newId, long userA, long userB, long now) {
@@ -148,14 +159,28 @@ public abstract class JdbcConversationStore implements ConversationStore {
     return db.write(
         c -> {
           List<Long> added = new ArrayList<>();
+          // the conversation row first: no seq is committed between reading it and the insert
+          Optional<long[]> conv =
+              Sql.queryOne(
+                  c,
+                  "SELECT last_seq, history_visible FROM conversations WHERE id = ?" + forUpdate(),
+                  rs -> new long[] {rs.getLong(1), rs.getBoolean(2) ? 1 : 0},
+                  conversationId);
+          if (conv.isEmpty()) {
+            return added;
+          }
+          long lastSeq = conv.get()[0];
+          long visibleAfter = conv.get()[1] == 1 ? 0 : lastSeq;
           try (PreparedStatement ps =
               c.prepareStatement(
                   "INSERT INTO members ("
                       + MEMBER_COLS
-                      + ") SELECT id, ?, ?, ?, last_seq, last_seq, last_seq FROM conversations"
-                      + " WHERE id = ? ON CONFLICT (conversation_id, user_id) DO NOTHING")) {
+                      + ") VALUES (?, ?, ?, ?, ?, ?, ?)"
+                      + " ON CONFLICT (conversation_id, user_id) DO NOTHING")) {
             for (long user : new LinkedHashSet<>(userIds)) {
-              if (Sql.bind(ps, user, wire(role), now, conversationId).executeUpdate() == 1) {
+              Sql.bind(ps, conversationId, user, wire(role), now, lastSeq, lastSeq, lastSeq);
+              if (ps.executeUpdate() == 1) {
+                openPeriod(c, conversationId, user, visibleAfter);
                 added.add(user);
               }
             }
@@ -166,8 +191,113 @@ public abstract class JdbcConversationStore implements ConversationStore {
 
   @Override
   public boolean removeMember(long conversationId, long userId) {
-    return update(
-        "DELETE FROM members WHERE conversation_id = ? AND user_id = ?", conversationId, userId);
+    return db.write(
+        c -> {
+          Optional<Long> lastSeq =
+              Sql.queryOne(
+                  c,
+                  "SELECT last_seq FROM conversations WHERE id = ?" + forUpdate(),
+                  rs -> rs.getLong(1),
+                  conversationId);
+          int removed;
+          try (PreparedStatement ps =
+              Sql.bind(
+                  c.prepareStatement(
+                      "DELETE FROM members WHERE conversation_id = ? AND user_id = ?"),
+                  conversationId,
+                  userId)) {
+            removed = ps.executeUpdate();
+          }
+          if (removed > 0) {
+            try (PreparedStatement ps =
+                Sql.bind(
+                    c.prepareStatement(
+                        "UPDATE membership_periods SET to_seq = ?"
+                            + " WHERE conversation_id = ? AND user_id = ? AND to_seq IS NULL"),
+                    lastSeq.orElse(0L),
+                    conversationId,
+                    userId)) {
+              ps.executeUpdate();
+            }
+          }
+          return removed > 0;
+        });
+  }
+
+  @Override
+  public boolean setHistoryVisibleToNewMembers(long conversationId, boolean visible) {
+    return db.write(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("UPDATE conversations SET history_visible = ? WHERE id = ?")) {
+            ps.setBoolean(1, visible);
+            ps.setLong(2, conversationId);
+            return ps.executeUpdate() > 0;
+          }
+        });
+  }
+
+  @Override
+  public List<SeqRange> visibleRanges(long conversationId, long userId) {
+    return db.read(
+        c ->
+            Sql.query(
+                c,
+                "SELECT p.after_seq, p.to_seq FROM membership_periods p"
+                    + " JOIN members m ON m.conversation_id = p.conversation_id"
+                    + " AND m.user_id = p.user_id"
+                    + " WHERE p.conversation_id = ? AND p.user_id = ? ORDER BY p.after_seq",
+                JdbcConversationStore::range,
+                conversationId,
+                userId));
+  }
+
+  @Override
+  public Map<Long, List<SeqRange>> visibleRanges(long userId) {
+    return db.read(
+        c -> {
+          Map<Long, List<SeqRange>> out = new HashMap<>();
+          try (PreparedStatement ps =
+                  Sql.bind(
+                      c.prepareStatement(
+                          "SELECT p.conversation_id, p.after_seq, p.to_seq"
+                              + " FROM membership_periods p JOIN members m"
+                              + " ON m.conversation_id = p.conversation_id"
+                              + " AND m.user_id = p.user_id"
+                              + " WHERE p.user_id = ? ORDER BY p.conversation_id, p.after_seq"),
+                      userId);
+              ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              long conv = rs.getLong(1);
+              long after = rs.getLong(2);
+              long to = rs.getLong(3);
+              out.computeIfAbsent(conv, k -> new ArrayList<>())
+                  .add(new SeqRange(after, rs.wasNull() ? SeqRange.OPEN : to));
+            }
+          }
+          return out;
+        });
+  }
+
+  private static SeqRange range(ResultSet rs) throws SQLException {
+    long after = rs.getLong(1);
+    long to = rs.getLong(2);
+    return new SeqRange(after, rs.wasNull() ? SeqRange.OPEN : to);
+  }
+
+  /**
+   * Opens a membership period (re-opening an empty one that started at the same seq, e.g. a member
+   * removed and re-added with no message in between).
+   */
+  private static void openPeriod(Connection c, long conversationId, long userId, long afterSeq)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO membership_periods (conversation_id, user_id, after_seq, to_seq)"
+                + " VALUES (?, ?, ?, NULL) ON CONFLICT (conversation_id, user_id, after_seq)"
+                + " DO UPDATE SET to_seq = NULL")) {
+      Sql.bind(ps, conversationId, userId, afterSeq).executeUpdate();
+    }
   }
 
   @Override
@@ -185,7 +315,8 @@ public abstract class JdbcConversationStore implements ConversationStore {
         c ->
             queryConversations(
                 c,
-                "SELECT c.id, c.type, c.title, c.created_at, c.last_seq FROM conversations c"
+                "SELECT c.id, c.type, c.title, c.created_at, c.last_seq, c.history_visible"
+                    + " FROM conversations c"
                     + " JOIN members m ON m.conversation_id = c.id WHERE m.user_id = ?"
                     + " ORDER BY c.last_seq DESC, c.id DESC",
                 userId));
@@ -240,7 +371,9 @@ public abstract class JdbcConversationStore implements ConversationStore {
             "INSERT INTO members ("
                 + MEMBER_COLS
                 + ") VALUES (?, ?, ?, ?, 0, 0, 0) ON CONFLICT (conversation_id, user_id) DO NOTHING")) {
-      Sql.bind(ps, conversationId, userId, wire(role), now).executeUpdate();
+      if (Sql.bind(ps, conversationId, userId, wire(role), now).executeUpdate() == 1) {
+        openPeriod(c, conversationId, userId, 0);
+      }
     }
   }
 
@@ -255,7 +388,8 @@ public abstract class JdbcConversationStore implements ConversationStore {
         ConversationType.valueOf(rs.getString(2).toUpperCase(Locale.ROOT)),
         rs.getString(3),
         rs.getLong(4),
-        rs.getLong(5));
+        rs.getLong(5),
+        rs.getBoolean(6));
   }
 
   private static List<Member> queryMembers(Connection c, String sql, Object... params)

@@ -57,6 +57,24 @@ public abstract class JdbcMessageStore implements MessageStore {
     this.db = db;
   }
 
+  /** Work done inside each append transaction, after the new messages are inserted. */
+  @FunctionalInterface
+  public interface AppendHook {
+    /**
+     * Called with the connection of the open append transaction and the messages it inserts (not
+     * duplicates); a failure rolls the whole batch back.
+     */
+    void afterAppend(Connection tx, java.util.Collection<StoredMessage> inserted)
+        throws SQLException;
+  }
+
+  private volatile AppendHook pushHook = (c, inserted) -> {};
+
+  /** Sets the push outbox hook (transactional outbox of push jobs). */
+  public void setPushHook(AppendHook hook) {
+    this.pushHook = hook;
+  }
+
   /**
    * Whether {@code e} is a race with another connection after which the batch can simply be retried
    * (unique-key race, deadlock, serialization failure).
@@ -155,6 +173,10 @@ public abstract class JdbcMessageStore implements MessageStore {
         }
       }
       io.parley.server.media.MediaStore.recordReferences(c, refs);
+    }
+    // 4. push outbox: jobs for offline recipients, written in this same transaction
+    if (!stored.isEmpty()) {
+      pushHook.afterAppend(c, stored.values());
     }
     // results in input order; only the first occurrence of a new key is not a duplicate
     List<AppendResult> results = new ArrayList<>(batch.size());

@@ -1,6 +1,8 @@
 package io.parley.server.store;
 
+import io.parley.server.auth.Audience;
 import io.parley.server.auth.Device;
+import io.parley.server.auth.Privacy;
 import io.parley.server.auth.ProfilePatch;
 import io.parley.server.auth.User;
 import io.parley.server.auth.UserStore;
@@ -183,7 +185,7 @@ public abstract class JdbcUserStore implements UserStore {
 
   @Override
   public RotateResult rotateRefreshToken(
-      String oldHash, String newHash, long newExpiresAt, long now) {
+      String oldHash, String newHash, long newExpiresAt, long now, long graceMillis) {
     return db.write(
         c -> {
           Long deviceId = tokenDevice(c, oldHash);
@@ -195,34 +197,80 @@ public abstract class JdbcUserStore implements UserStore {
           if (device == null || !device.active()) {
             return INVALID;
           }
-          Long usedAt;
-          long expiresAt;
-          try (PreparedStatement ps =
-                  Sql.bind(
-                      c.prepareStatement(
-                          "SELECT used_at, expires_at FROM refresh_tokens WHERE token_hash = ?"),
-                      oldHash);
-              ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-              return INVALID;
-            }
-            usedAt = Sql.longOrNull(rs, "used_at");
-            expiresAt = rs.getLong("expires_at");
-          }
-          if (expiresAt <= now) {
+          Optional<Token> old = token(c, oldHash);
+          if (old.isEmpty() || old.get().expiresAt() <= now) {
             return INVALID;
           }
+          Long usedAt = old.get().usedAt();
           if (usedAt != null) {
+            if (now - usedAt <= graceMillis && newHash.equals(old.get().replacedBy())) {
+              Optional<Token> next = token(c, newHash);
+              if (next.isPresent() && next.get().usedAt() == null) {
+                return new RotateResult(RotateResult.Outcome.REPEATED, device);
+              }
+            }
             revokeLocked(c, deviceId, now);
-            return new RotateResult(RotateResult.Outcome.REUSED, null);
+            return new RotateResult(
+                RotateResult.Outcome.REUSED,
+                new Device(device.id(), device.userId(), device.name(), device.createdAt(), now));
           }
           try (PreparedStatement ps =
-              c.prepareStatement("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?")) {
-            Sql.bind(ps, now, oldHash).executeUpdate();
+              c.prepareStatement(
+                  "UPDATE refresh_tokens SET used_at = ?, replaced_by = ? WHERE token_hash = ?")) {
+            Sql.bind(ps, now, newHash, oldHash).executeUpdate();
           }
           insertToken(c, newHash, deviceId, newExpiresAt);
           return new RotateResult(RotateResult.Outcome.ROTATED, device);
         });
+  }
+
+  /** A stored refresh token's state. */
+  private record Token(long expiresAt, Long usedAt, String replacedBy) {}
+
+  private static Optional<Token> token(Connection c, String hash) throws SQLException {
+    return Sql.queryOne(
+        c,
+        "SELECT expires_at, used_at, replaced_by FROM refresh_tokens WHERE token_hash = ?",
+        rs ->
+            new Token(
+                rs.getLong("expires_at"),
+                Sql.longOrNull(rs, "used_at"),
+                rs.getString("replaced_by")),
+        hash);
+  }
+
+  @Override
+  public Optional<Privacy> privacy(long userId) {
+    return db.read(
+        c ->
+            Sql.queryOne(
+                c,
+                "SELECT last_seen_visibility, online_visibility FROM users WHERE id = ?",
+                JdbcUserStore::privacy,
+                userId));
+  }
+
+  @Override
+  public Optional<Privacy> updatePrivacy(long userId, Audience lastSeen, Audience online) {
+    return db.write(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE users SET last_seen_visibility = COALESCE(?, last_seen_visibility),"
+                      + " online_visibility = COALESCE(?, online_visibility)"
+                      + " WHERE id = ? RETURNING last_seen_visibility, online_visibility")) {
+            Sql.setString(ps, 1, lastSeen == null ? null : lastSeen.wire());
+            Sql.setString(ps, 2, online == null ? null : online.wire());
+            ps.setLong(3, userId);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(privacy(rs)) : Optional.<Privacy>empty();
+            }
+          }
+        });
+  }
+
+  private static Privacy privacy(ResultSet rs) throws SQLException {
+    return new Privacy(Audience.fromWire(rs.getString(1)), Audience.fromWire(rs.getString(2)));
   }
 
   private static Long tokenDevice(Connection c, String hash) throws SQLException {

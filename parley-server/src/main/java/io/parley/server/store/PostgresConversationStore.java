@@ -10,4 +10,9 @@ public final class PostgresConversationStore extends JdbcConversationStore {
   protected String greatest(String a, String b) {
     return "GREATEST(" + a + ", " + b + ")";
   }
+
+  @Override
+  protected String forUpdate() {
+    return " FOR UPDATE";
+  }
 }

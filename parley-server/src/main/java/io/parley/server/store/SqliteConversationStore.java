@@ -11,4 +11,9 @@ public final class SqliteConversationStore extends JdbcConversationStore {
   protected String greatest(String a, String b) {
     return "MAX(" + a + ", " + b + ")";
   }
+
+  @Override
+  protected String forUpdate() {
+    return "";
+  }
 }

@@ -60,6 +60,7 @@ class AuthRoutesTest {
     Router router = Router.router(vertx);
     router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(1_048_576));
     new AuthRoutes(auth, tokens).mount(router);
+    new DeviceRoutes(auth, tokens).mount(router);
     server =
         vertx
             .createHttpServer()
@@ -235,7 +236,8 @@ class AuthRoutesTest {
     assertThat(refreshed.body().get("expires_in").asLong()).isEqualTo(900);
     assertThat(get("/v1/users/me", a2).status()).isEqualTo(200);
 
-    // replaying the consumed token: rejected, and the whole device is revoked
+    // replaying the consumed token after the grace window: rejected, and the device is revoked
+    clock.advance(java.time.Duration.ofSeconds(11));
     Res replay = post("/v1/auth/refresh", null, Map.of("refresh_token", r1));
     assertThat(replay.status()).isEqualTo(401);
     assertThat(replay.errorCode()).isEqualTo("unauthorized");
@@ -337,5 +339,94 @@ class AuthRoutesTest {
     assertThat(get("/v1/users/abc", token).status()).isEqualTo(400);
     assertThat(get("/v1/users/" + bobId, null).status()).isEqualTo(401);
     assertThat(get("/v1/users?username=bob", null).status()).isEqualTo(401);
+  }
+
+  @Test
+  void privacyIsPatchedValidatedAndShownOnlyToTheUser() throws Exception {
+    signup("alice", "password1");
+    Res bobUp = signup("bob", "password1");
+    String token = login("alice", "password1").str("access_token");
+    Res me = get("/v1/users/me", token);
+    assertThat(me.body().path("privacy").path("last_seen").asText()).isEqualTo("contacts");
+    assertThat(me.body().path("privacy").path("online").asText()).isEqualTo("contacts");
+
+    Res patched = call("PATCH", "/v1/users/me", token, "{\"privacy\":{\"last_seen\":\"nobody\"}}");
+    assertThat(patched.status()).isEqualTo(200);
+    assertThat(patched.body().path("privacy").path("last_seen").asText()).isEqualTo("nobody");
+    assertThat(patched.body().path("privacy").path("online").asText()).isEqualTo("contacts");
+    patched =
+        call(
+            "PATCH",
+            "/v1/users/me",
+            token,
+            "{\"about\":\"x\",\"privacy\":{\"online\":\"everyone\"}}");
+    assertThat(patched.str("about")).isEqualTo("x");
+    assertThat(patched.body().path("privacy").path("online").asText()).isEqualTo("everyone");
+
+    for (String bad :
+        new String[] {
+          "{\"privacy\":\"nobody\"}",
+          "{\"privacy\":{\"last_seen\":\"friends\"}}",
+          "{\"privacy\":{\"last_seen\":null}}",
+          "{\"privacy\":{\"typing\":\"nobody\"}}",
+          "{\"about\":\"changed\",\"privacy\":{\"online\":3}}"
+        }) {
+      Res r = call("PATCH", "/v1/users/me", token, bad);
+      assertThat(r.status()).as(bad).isEqualTo(400);
+      assertThat(r.errorCode()).isEqualTo("invalid_argument");
+    }
+    me = get("/v1/users/me", token);
+    assertThat(me.str("about")).isEqualTo("x");
+    assertThat(me.body().path("privacy").path("last_seen").asText()).isEqualTo("nobody");
+    assertThat(me.body().path("privacy").path("online").asText()).isEqualTo("everyone");
+    // others' profiles never carry it
+    assertThat(get("/v1/users/" + bobUp.str("user_id"), token).body().has("privacy")).isFalse();
+    assertThat(get("/v1/users/" + me.str("user_id"), token).body().has("privacy")).isFalse();
+  }
+
+  @Test
+  void devicesAreListedAndRevokedOnlyByTheirUser() throws Exception {
+    signup("alice", "password1");
+    signup("bob", "password1");
+    Res phone = login("alice", "password1");
+    Res laptop = login("alice", "password1");
+    Res bob = login("bob", "password1");
+    Res list = get("/v1/devices", phone.str("access_token"));
+    assertThat(list.status()).isEqualTo(200);
+    assertThat(list.body().path("devices")).hasSize(2);
+    assertThat(list.body().path("devices").get(0).path("device_id").asText())
+        .isEqualTo(phone.str("device_id"));
+    assertThat(list.body().path("devices").get(0).path("current").asBoolean()).isTrue();
+    assertThat(list.body().path("devices").get(1).path("current").asBoolean()).isFalse();
+
+    // another user's device, an unknown one and a bad id
+    String bobDevice = bob.str("device_id");
+    assertThat(call("DELETE", "/v1/devices/" + bobDevice, phone.str("access_token"), null).status())
+        .isEqualTo(404);
+    assertThat(get("/v1/users/me", bob.str("access_token")).status()).isEqualTo(200);
+    assertThat(call("DELETE", "/v1/devices/424242", phone.str("access_token"), null).status())
+        .isEqualTo(404);
+    assertThat(call("DELETE", "/v1/devices/abc", phone.str("access_token"), null).status())
+        .isEqualTo(400);
+    assertThat(call("DELETE", "/v1/devices/" + bobDevice, null, null).status()).isEqualTo(401);
+
+    Res revoked =
+        call("DELETE", "/v1/devices/" + laptop.str("device_id"), phone.str("access_token"), null);
+    assertThat(revoked.status()).isEqualTo(204);
+    assertThat(get("/v1/users/me", laptop.str("access_token")).status()).isEqualTo(401);
+    assertThat(
+            post("/v1/auth/refresh", null, Map.of("refresh_token", laptop.str("refresh_token")))
+                .status())
+        .isEqualTo(401);
+    assertThat(get("/v1/devices", phone.str("access_token")).body().path("devices")).hasSize(1);
+    // idempotent
+    assertThat(
+            call(
+                    "DELETE",
+                    "/v1/devices/" + laptop.str("device_id"),
+                    phone.str("access_token"),
+                    null)
+                .status())
+        .isEqualTo(204);
   }
 }

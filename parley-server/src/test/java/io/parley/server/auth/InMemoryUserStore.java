@@ -16,12 +16,13 @@ import java.util.Optional;
 public final class InMemoryUserStore implements UserStore {
   private record Account(User user, String passwordHash) {}
 
-  private record Refresh(long deviceId, long expiresAt, boolean used) {}
+  private record Refresh(long deviceId, long expiresAt, Long usedAt, String replacedBy) {}
 
   private final Map<Long, Account> accounts = new HashMap<>();
   private final Map<String, Long> byUsername = new HashMap<>();
   private final Map<Long, Device> devices = new HashMap<>();
   private final Map<String, Refresh> refreshTokens = new HashMap<>();
+  private final Map<Long, Privacy> privacy = new HashMap<>();
 
   private static String key(String username) {
     return username.toLowerCase(Locale.ROOT);
@@ -123,12 +124,12 @@ public final class InMemoryUserStore implements UserStore {
     if (!devices.containsKey(deviceId)) {
       throw new IllegalArgumentException("unknown device " + deviceId);
     }
-    refreshTokens.put(tokenHash, new Refresh(deviceId, expiresAt, false));
+    refreshTokens.put(tokenHash, new Refresh(deviceId, expiresAt, null, null));
   }
 
   @Override
   public synchronized RotateResult rotateRefreshToken(
-      String oldHash, String newHash, long newExpiresAt, long now) {
+      String oldHash, String newHash, long newExpiresAt, long now, long graceMillis) {
     Refresh r = refreshTokens.get(oldHash);
     if (r == null || r.expiresAt() <= now) {
       return new RotateResult(RotateResult.Outcome.INVALID, null);
@@ -137,13 +138,41 @@ public final class InMemoryUserStore implements UserStore {
     if (d == null || !d.active()) {
       return new RotateResult(RotateResult.Outcome.INVALID, null);
     }
-    if (r.used()) {
+    if (r.usedAt() != null) {
+      Refresh next = refreshTokens.get(newHash);
+      if (now - r.usedAt() <= graceMillis
+          && newHash.equals(r.replacedBy())
+          && next != null
+          && next.usedAt() == null) {
+        return new RotateResult(RotateResult.Outcome.REPEATED, d);
+      }
       revokeDevice(d.id(), now);
-      return new RotateResult(RotateResult.Outcome.REUSED, null);
+      return new RotateResult(RotateResult.Outcome.REUSED, devices.get(d.id()));
     }
     // keep the consumed token as a marker so that a replay is recognised
-    refreshTokens.put(oldHash, new Refresh(r.deviceId(), r.expiresAt(), true));
-    refreshTokens.put(newHash, new Refresh(r.deviceId(), newExpiresAt, false));
+    refreshTokens.put(oldHash, new Refresh(r.deviceId(), r.expiresAt(), now, newHash));
+    refreshTokens.put(newHash, new Refresh(r.deviceId(), newExpiresAt, null, null));
     return new RotateResult(RotateResult.Outcome.ROTATED, d);
+  }
+
+  @Override
+  public synchronized Optional<Privacy> privacy(long userId) {
+    return accounts.containsKey(userId)
+        ? Optional.of(privacy.getOrDefault(userId, Privacy.DEFAULT))
+        : Optional.empty();
+  }
+
+  @Override
+  public synchronized Optional<Privacy> updatePrivacy(
+      long userId, Audience lastSeen, Audience online) {
+    if (!accounts.containsKey(userId)) {
+      return Optional.empty();
+    }
+    Privacy old = privacy.getOrDefault(userId, Privacy.DEFAULT);
+    Privacy now =
+        new Privacy(
+            lastSeen == null ? old.lastSeen() : lastSeen, online == null ? old.online() : online);
+    privacy.put(userId, now);
+    return Optional.of(now);
   }
 }

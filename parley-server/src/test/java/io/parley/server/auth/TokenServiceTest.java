@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
@@ -163,7 +164,7 @@ class TokenServiceTest {
     Device d = newDevice();
     TokenService.Tokens t = tokens.issue(d.userId(), d.id());
     assertThat(tokens.authenticate(t.accessToken()).deviceId()).isEqualTo(d.id()); // now cached
-    tokens.revokeDevice(d.id());
+    tokens.revokeDevice(d.userId(), d.id());
     assertUnauthorized(() -> tokens.authenticate(t.accessToken()));
     assertUnauthorized(() -> tokens.refresh(t.refreshToken()));
     assertThat(store.findDevice(d.id()).orElseThrow().active()).isFalse();
@@ -180,10 +181,36 @@ class TokenServiceTest {
     assertThat(second.userId()).isEqualTo(d.userId());
     assertThat(tokens.authenticate(second.accessToken()).deviceId()).isEqualTo(d.id());
 
+    clock.advance(Duration.ofSeconds(11)); // past the 10 s grace window
     assertUnauthorized(() -> tokens.refresh(first.refreshToken())); // replay
     assertThat(store.findDevice(d.id()).orElseThrow().active()).isFalse();
     assertUnauthorized(() -> tokens.refresh(second.refreshToken()));
     assertUnauthorized(() -> tokens.authenticate(second.accessToken()));
+  }
+
+  @Test
+  void repeatWithinGraceGetsTheSameSuccessorAndRevocationIsHeard() {
+    TokenService tokens = new TokenService(AUTH, dataDir, store, clock);
+    List<long[]> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    tokens.setRevocationListener((u, dev) -> heard.add(new long[] {u, dev}));
+    Device d = newDevice();
+    TokenService.Tokens first = tokens.issue(d.userId(), d.id());
+    TokenService.Tokens second = tokens.refresh(first.refreshToken());
+    clock.advance(Duration.ofSeconds(9));
+    TokenService.Tokens again = tokens.refresh(first.refreshToken()); // the other tab
+    assertThat(again.refreshToken()).isEqualTo(second.refreshToken());
+    assertThat(tokens.authenticate(again.accessToken()).deviceId()).isEqualTo(d.id());
+    assertThat(store.findDevice(d.id()).orElseThrow().active()).isTrue();
+    assertThat(heard).isEmpty();
+
+    // the successor moves on: now the first token is an older one, and its use a replay
+    TokenService.Tokens third = tokens.refresh(second.refreshToken());
+    assertThat(third.refreshToken()).isNotEqualTo(second.refreshToken());
+    assertUnauthorized(() -> tokens.refresh(first.refreshToken()));
+    assertThat(store.findDevice(d.id()).orElseThrow().active()).isFalse();
+    assertThat(heard).hasSize(1);
+    assertThat(heard.get(0)).containsExactly(d.userId(), d.id());
+    assertUnauthorized(() -> tokens.refresh(third.refreshToken()));
   }
 
   @Test

@@ -19,7 +19,9 @@ class PresenceTypingIT extends SharedNode {
     TestUser alice = node.user("alice");
     TestUser bob = node.user("bob");
     TestUser stranger = node.user("stranger");
-    alice.http().createDirect(bob.id());
+    // presence needs a relationship: a message in the direct conversation
+    String conv = alice.http().createDirect(bob.id());
+    alice.http().sendRest(conv, "hi-1", io.parley.client.Bodies.text("hi"));
     ParleyClient a = alice.connect();
     a.awaitSynced();
 

@@ -7,6 +7,7 @@ import io.parley.server.conversation.ConversationStore;
 import io.parley.server.conversation.ConversationType;
 import io.parley.server.conversation.Member;
 import io.parley.server.conversation.Role;
+import io.parley.server.conversation.SeqRange;
 import io.parley.server.messaging.NewMessage;
 import java.util.List;
 import java.util.Set;
@@ -174,6 +175,44 @@ abstract class ConversationStoreContract extends StoreTestBase {
     Member m = convs.member(200, 2).orElseThrow();
     assertThat(m.readSeq()).isEqualTo(199);
     assertThat(m.deliveredSeq()).isEqualTo(199);
+  }
+
+  @Test
+  void membershipPeriodsGiveTheVisibleRanges() {
+    convs.createGroup(300, "G", 1, List.of(2L), NOW);
+    convs.getOrCreateDirect(301, 1, 3, NOW);
+    appendMessages(300, 1, 4); // last seq 4
+    assertThat(convs.visibleRanges(300, 1)).containsExactly(new SeqRange(0, SeqRange.OPEN));
+    assertThat(convs.visibleRanges(301, 3)).containsExactly(new SeqRange(0, SeqRange.OPEN));
+
+    // joined later: from the seq at which it joined
+    assertThat(convs.addMembers(300, List.of(4L), Role.MEMBER, NOW)).containsExactly(4L);
+    assertThat(convs.visibleRanges(300, 4)).containsExactly(new SeqRange(4, SeqRange.OPEN));
+    appendMessages(300, 1, 2); // 5, 6
+    assertThat(convs.removeMember(300, 4)).isTrue();
+    assertThat(convs.visibleRanges(300, 4)).as("a non-member reads nothing").isEmpty();
+    appendMessages(300, 1, 3); // 7..9 while out
+    convs.addMembers(300, List.of(4L), Role.MEMBER, NOW);
+    assertThat(convs.visibleRanges(300, 4))
+        .containsExactly(new SeqRange(4, 6), new SeqRange(9, SeqRange.OPEN));
+    assertThat(convs.visibleRanges(4))
+        .containsExactly(
+            java.util.Map.entry(300L, List.of(new SeqRange(4, 6), new SeqRange(9, SeqRange.OPEN))));
+    // removed and re-added with nothing sent in between: the empty period opens again
+    convs.removeMember(300, 4);
+    convs.addMembers(300, List.of(4L), Role.MEMBER, NOW);
+    assertThat(convs.visibleRanges(300, 4))
+        .containsExactly(new SeqRange(4, 6), new SeqRange(9, SeqRange.OPEN));
+
+    // the group setting: members joining while it is on read from the start
+    assertThat(convs.setHistoryVisibleToNewMembers(300, true)).isTrue();
+    assertThat(convs.find(300).orElseThrow().historyVisibleToNewMembers()).isTrue();
+    convs.addMembers(300, List.of(5L), Role.MEMBER, NOW);
+    assertThat(convs.visibleRanges(300, 5)).containsExactly(new SeqRange(0, SeqRange.OPEN));
+    assertThat(convs.member(300, 5).orElseThrow().joinedSeq()).isEqualTo(9);
+    assertThat(convs.visibleRanges(300, 99)).isEmpty();
+    assertThat(convs.visibleRanges(1).keySet()).containsExactlyInAnyOrder(300L, 301L);
+    assertThat(convs.setHistoryVisibleToNewMembers(999, true)).isFalse();
   }
 
   private void appendMessages(long conversationId, long sender, int n) {

@@ -1,0 +1,11 @@
+package io.parley.server.store;
+
+import io.parley.server.testsupport.TestDatabases;
+import io.parley.server.testsupport.TestDatabases.TestDb;
+
+class PostgresPushTokenStoreTest extends PushTokenStoreContract {
+  @Override
+  protected TestDb newDatabase() {
+    return TestDatabases.postgres();
+  }
+}

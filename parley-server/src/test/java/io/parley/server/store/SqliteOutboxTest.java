@@ -1,0 +1,11 @@
+package io.parley.server.store;
+
+import io.parley.server.testsupport.TestDatabases;
+import io.parley.server.testsupport.TestDatabases.TestDb;
+
+class SqliteOutboxTest extends OutboxContract {
+  @Override
+  protected TestDb newDatabase() {
+    return TestDatabases.sqlite();
+  }
+}
