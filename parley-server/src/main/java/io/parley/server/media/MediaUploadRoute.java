@@ -233,21 +233,51 @@ final class MediaUploadRoute {
     return n;
   }
 
+  /** How long, and how many bytes, a rejected upload's body is still read and dropped. */
+  private static final long LINGER_MS = 2000;
+
+  private static final long LINGER_BYTES = 8L * 1024 * 1024;
+
   /**
-   * Writes an error; when the request body has not been read completely, marks the response {@code
-   * Connection: close} and closes the connection once it is written, so an unread body is never
-   * taken for the next request.
+   * Writes an error. When the request body has not been read completely, the response says {@code
+   * Connection: close} and, once written, the connection lingers: what the client is still sending
+   * is read and dropped (at most {@link #LINGER_BYTES}, at most {@link #LINGER_MS}) before the
+   * socket is closed. Closing at once, with unread bytes in the socket, would reset the connection
+   * and can destroy the response before the client (or the front door) has read it.
    */
   static void reject(RoutingContext ctx, Throwable t) {
     if (ctx.response().ended() || ctx.response().closed()) {
       return;
     }
-    boolean unread = !ctx.request().isEnded();
-    if (unread) {
+    HttpServerRequest req = ctx.request();
+    if (!req.isEnded()) {
       ctx.response().putHeader("Connection", "close");
-      ctx.response().endHandler(v -> ctx.request().connection().close());
+      ctx.response().endHandler(v -> linger(ctx.vertx(), req));
     }
     Http.fail(ctx, t);
+  }
+
+  private static void linger(Vertx vertx, HttpServerRequest req) {
+    long timer = vertx.setTimer(LINGER_MS, id -> req.connection().close());
+    long[] dropped = new long[1];
+    try {
+      req.handler(
+          b -> {
+            dropped[0] += b.length();
+            if (dropped[0] > LINGER_BYTES) {
+              req.pause();
+            }
+          });
+      req.endHandler(
+          v -> {
+            vertx.cancelTimer(timer);
+            req.connection().close();
+          });
+      req.resume();
+    } catch (IllegalStateException e) {
+      vertx.cancelTimer(timer);
+      req.connection().close();
+    }
   }
 
   /** A file upload stream that reports its end to a flag before passing it on. */
