@@ -71,6 +71,22 @@ public final class Api {
     }
   }
 
+  /**
+   * {@code POST /v1/media} result. {@code url} is a signed download path valid until {@code
+   * urlExpiresAt} (Unix seconds); {@code thumbnailId}/{@code thumbnailUrl} are set for images.
+   */
+  public record MediaUploaded(
+      String mediaId,
+      String sha256,
+      long size,
+      String contentType,
+      String kind,
+      String fileName,
+      String url,
+      long urlExpiresAt,
+      String thumbnailId,
+      String thumbnailUrl) {}
+
   // ---- push and end-to-end keys ----
 
   /** A signed prekey: an X25519 public key signed by the device's Ed25519 identity key. */

@@ -298,6 +298,106 @@ public final class ParleyHttp {
     return out;
   }
 
+  // ---- media (F11) ----
+
+  /**
+   * Uploads a file (streamed from disk) as raw bytes typed {@code contentType}; {@code kind} is
+   * {@code media} (images, audio, video) or {@code document}. The file name is sent as {@code
+   * file_name}, which document downloads offer.
+   */
+  public Api.MediaUploaded uploadMedia(java.nio.file.Path file, String contentType, String kind) {
+    try {
+      return upload(
+          HttpRequest.BodyPublishers.ofFile(file),
+          contentType,
+          kind,
+          file.getFileName().toString());
+    } catch (java.io.FileNotFoundException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Uploads bytes as raw content typed {@code contentType} (see the file variant). */
+  public Api.MediaUploaded uploadMedia(byte[] bytes, String contentType, String kind) {
+    return upload(HttpRequest.BodyPublishers.ofByteArray(bytes), contentType, kind, null);
+  }
+
+  private Api.MediaUploaded upload(
+      HttpRequest.BodyPublisher body, String contentType, String kind, String fileName) {
+    String q = "?kind=" + enc(kind) + (fileName == null ? "" : "&file_name=" + enc(fileName));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(baseUrl + "/v1/media" + q))
+            .timeout(Duration.ofMinutes(10))
+            .header("Content-Type", contentType)
+            .POST(body);
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    try {
+      HttpResponse<String> resp =
+          http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      RawResponse r = new RawResponse(resp.statusCode(), resp.body(), resp.headers());
+      if (r.status() != 201) {
+        throw toException(r);
+      }
+      return as(r.json(), Api.MediaUploaded.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException("upload failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UncheckedIOException(new IOException("interrupted", e));
+    }
+  }
+
+  /** Downloads media (or a signed path from an upload's {@code url}) into memory. */
+  public byte[] downloadMedia(String mediaIdOrPath) {
+    HttpResponse<java.io.InputStream> r = openMedia(mediaIdOrPath);
+    try (java.io.InputStream in = r.body()) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Streams media (or a signed path) to a file; returns the byte count. */
+  public long downloadMedia(String mediaIdOrPath, java.nio.file.Path target) {
+    HttpResponse<java.io.InputStream> r = openMedia(mediaIdOrPath);
+    try (java.io.InputStream in = r.body()) {
+      return java.nio.file.Files.copy(
+          in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private HttpResponse<java.io.InputStream> openMedia(String mediaIdOrPath) {
+    String path = mediaIdOrPath.startsWith("/") ? mediaIdOrPath : "/v1/media/" + mediaIdOrPath;
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofMinutes(10)).GET();
+    if (token != null && !path.contains("sig=")) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    try {
+      HttpResponse<java.io.InputStream> resp =
+          http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+      if (resp.statusCode() != 200) {
+        try (java.io.InputStream in = resp.body()) {
+          throw toException(
+              new RawResponse(
+                  resp.statusCode(),
+                  new String(in.readAllBytes(), StandardCharsets.UTF_8),
+                  resp.headers()));
+        }
+      }
+      return resp;
+    } catch (IOException e) {
+      throw new UncheckedIOException("download failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UncheckedIOException(new IOException("interrupted", e));
+    }
+  }
+
   // ---- generic ----
 
   /**

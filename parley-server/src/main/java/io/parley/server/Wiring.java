@@ -56,6 +56,7 @@ public final class Wiring implements AutoCloseable {
   private final ConnectionRegistry connections;
   private final Mounter mounter;
   private final io.parley.server.push.PushWiring push;
+  private io.parley.server.media.MediaWiring media;
 
   private Wiring(
       Stores stores,
@@ -201,6 +202,17 @@ public final class Wiring implements AutoCloseable {
     metrics.gauge(
         "parley_write_queue", "sends waiting for the group-commit writer", writer::queued);
 
+    // media (F11)
+    io.parley.server.media.MediaWiring media =
+        io.parley.server.media.MediaWiring.build(
+            cfg,
+            stores.database(),
+            tokens,
+            messaging,
+            TokenService.loadSecret(cfg.auth().jwtSecret(), Path.of(cfg.store().dataDir())),
+            ids,
+            clock);
+
     // push notifications (F12) and end-to-end key directory (F13)
     io.parley.server.push.PushWiring push =
         io.parley.server.push.PushWiring.build(
@@ -214,6 +226,7 @@ public final class Wiring implements AutoCloseable {
           abuse.mount(router);
           push.mount(router, tokens, clock);
           keys.mount(router, tokens);
+          media.mount(router);
           new AuthRoutes(auth, tokens).mount(router);
           new DeviceRoutes(auth, tokens).mount(router);
           new ConversationRoutes(
@@ -223,8 +236,20 @@ public final class Wiring implements AutoCloseable {
           new OpsRoutes(metrics, stores.database()).mount(router);
           new ApiDocsRoutes().mount(router);
         };
-    return new Wiring(
-        stores, metrics, workers, writer, receipts, broker, gateway, connections, mounter, push);
+    Wiring w =
+        new Wiring(
+            stores,
+            metrics,
+            workers,
+            writer,
+            receipts,
+            broker,
+            gateway,
+            connections,
+            mounter,
+            push);
+    w.media = media;
+    return w;
   }
 
   private static ExecutorService workers() {
@@ -269,12 +294,20 @@ public final class Wiring implements AutoCloseable {
     return push;
   }
 
+  /** The media feature (F11). */
+  public io.parley.server.media.MediaWiring media() {
+    return media;
+  }
+
   @Override
   public void close() {
     writer.close();
     push.close();
     receipts.close();
     broker.close();
+    if (media != null) {
+      media.close();
+    }
     workers.shutdown();
     try {
       workers.awaitTermination(5, TimeUnit.SECONDS);

@@ -157,9 +157,40 @@ public final class ParleyCli {
           requireArgs(p, 3);
           c.markRead(p[1], Long.parseLong(p[2]));
         }
+        case "/image", "/file" -> {
+          // media (F11): upload a file, then send it as a media or document message
+          requireArgs(p, 3);
+          String[] rest = p[2].split("\\s+", 2);
+          java.nio.file.Path file = java.nio.file.Path.of(rest[0]);
+          String type = java.nio.file.Files.probeContentType(file);
+          boolean image = p[0].equals("/image");
+          Api.MediaUploaded up =
+              http.uploadMedia(
+                  file,
+                  type == null ? "application/octet-stream" : type,
+                  image ? "media" : "document");
+          out.printf(
+              java.util.Locale.ROOT,
+              "uploaded %s (%d bytes, %s)%n",
+              up.mediaId(),
+              up.size(),
+              up.contentType());
+          var body =
+              image
+                  ? Bodies.media(up.mediaId(), rest.length > 1 ? rest[1] : null)
+                  : Bodies.document(up.mediaId(), file.getFileName().toString());
+          report(c.send(p[1], body).get(30, TimeUnit.SECONDS));
+        }
+        case "/fetch" -> {
+          requireArgs(p, 3);
+          long n = http.downloadMedia(p[1], java.nio.file.Path.of(p[2]));
+          out.printf(java.util.Locale.ROOT, "saved %d bytes to %s%n", n, p[2]);
+        }
         case "/help" ->
             out.println(
-                "/to USER text | /conv ID text | /list | /history ID [N] | /read ID SEQ | /quit");
+                "/to USER text | /conv ID text | /list | /history ID [N] | /read ID SEQ"
+                    + " | /image CONV PATH [caption] | /file CONV PATH | /fetch MEDIA_ID PATH"
+                    + " | /quit");
         default -> out.println("unknown command (try /help)");
       }
     } catch (ParleyApiException e) {

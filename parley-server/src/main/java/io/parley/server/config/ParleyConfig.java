@@ -15,7 +15,8 @@ public record ParleyConfig(
     Cluster cluster,
     Push push,
     Keys keys,
-    Limits limits) {
+    Limits limits,
+    Media media) {
 
   public record Node(int id) {}
 
@@ -163,4 +164,22 @@ public record ParleyConfig(
     /** A token bucket: {@code permits} per {@code perSeconds} seconds, {@code burst} saved up. */
     public record Bucket(long permits, long perSeconds, long burst) {}
   }
+
+  /** Media uploads and downloads (F11); see the {@code media:} section of parley.yaml. */
+  public record Media(
+      String store,
+      String dir,
+      long maxMediaBytes,
+      long maxDocumentBytes,
+      int thumbnailSize,
+      int maxImageSide,
+      long maxImagePixels,
+      long uploadIdleTimeoutMs,
+      long urlTtlSeconds,
+      String urlSecret,
+      String s3Endpoint,
+      String s3Region,
+      String s3Bucket,
+      String s3AccessKey,
+      String s3SecretKey) {}
 }

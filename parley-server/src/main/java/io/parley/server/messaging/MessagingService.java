@@ -97,6 +97,7 @@ public final class MessagingService {
       Principal sender, long conversationId, String clientMsgId, JsonNode body) {
     String canonical = bodies.canonical(body);
     long[] members = authorize(sender.userId(), conversationId);
+    checkMedia(sender.userId(), body);
     NewMessage m =
         new NewMessage(
             ids.getAsLong(),
@@ -116,6 +117,30 @@ public final class MessagingService {
     NewMessage m =
         new NewMessage(id, conversationId, actorUserId, 0, "sys-" + id, clock.millis(), bodyJson);
     return writer.submit(m, r -> afterCommit(r, memberships.members(conversationId)));
+  }
+
+  // ---- media (F11) ----
+
+  /** Decides whether a user may reference a media id in a message; throws {@code ApiException}. */
+  @FunctionalInterface
+  public interface MediaCheck {
+    void checkUsable(long userId, long mediaId);
+  }
+
+  private volatile MediaCheck mediaCheck;
+
+  /** Installs the media check run before queueing media and document bodies. */
+  public void setMediaCheck(MediaCheck check) {
+    this.mediaCheck = check;
+  }
+
+  /** Runs the media check for a (canonically valid) media or document body, off the writer. */
+  private void checkMedia(long userId, JsonNode body) {
+    MediaCheck check = mediaCheck;
+    String kind = body.path("kind").asText();
+    if (check != null && (kind.equals("media") || kind.equals("document"))) {
+      check.checkUsable(userId, io.parley.server.http.Http.requiredId(body, "media_id"));
+    }
   }
 
   /** Fans out to the given members (after membership changes the caller may add removed users). */

@@ -163,6 +163,16 @@ public abstract class JdbcMessageStore implements MessageStore {
         }
         ins.executeBatch();
       }
+      // media (F11): record which media each new message references, in the same transaction
+      List<io.parley.server.media.MediaRefs.Ref> refs = new ArrayList<>();
+      for (StoredMessage m : stored.values()) {
+        var ref =
+            io.parley.server.media.MediaRefs.of(m.conversationId(), m.messageId(), m.bodyJson());
+        if (ref != null) {
+          refs.add(ref);
+        }
+      }
+      io.parley.server.media.MediaStore.recordReferences(c, refs);
     }
     // 4. push outbox: jobs for offline recipients, written in this same transaction
     if (!stored.isEmpty()) {
