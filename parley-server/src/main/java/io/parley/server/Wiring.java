@@ -187,6 +187,7 @@ public final class Wiring implements AutoCloseable {
           new PresenceRoutes(presence, tokens).mount(router);
           new OpsRoutes(metrics, stores.database()).mount(router);
           new ApiDocsRoutes().mount(router);
+          new io.parley.server.web.WebRoutes().mount(router);
         };
     return new Wiring(
         stores, metrics, workers, writer, receipts, broker, gateway, connections, mounter);
