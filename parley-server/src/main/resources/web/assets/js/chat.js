@@ -161,6 +161,7 @@ export class Chat extends EventTarget {
       const r = await this.api.history(conv.conversation_id, { before_seq: conv.minSeq, limit: PAGE });
       this.addPage(conv, r.messages);
       conv.hasMoreBefore = r.has_more;
+      conv.loadingOlder = false;
       this.emit('messages', { id: conv.conversation_id, reason: 'older' });
       return true;
     } finally { conv.loadingOlder = false; }
@@ -174,6 +175,7 @@ export class Chat extends EventTarget {
       const r = await this.api.history(conv.conversation_id, { after_seq: after, limit: PAGE });
       this.addPage(conv, r.messages);
       conv.hasMoreAfter = r.has_more;
+      conv.loadingNewer = false;
       this.emit('messages', { id: conv.conversation_id, reason: 'newer' });
       return true;
     } finally { conv.loadingNewer = false; }
