@@ -26,6 +26,7 @@ export class Chat extends EventTarget {
     for (const p of this.loadOutbox()) this.outbox.set(p.client_msg_id, { ...p, status: 'pending' });
     this.uploads = new Map(); // local id -> {conversation_id, file, progress, kind, ts, error}
     socket.addEventListener('frame', (e) => this.onFrame(e.detail));
+    socket.addEventListener('closed', () => this.forgetLive());
     setInterval(() => this.expireTyping(), 1000);
   }
 
@@ -131,6 +132,13 @@ export class Chat extends EventTarget {
     for (const c of this.convs.values()) for (const id of this.others(c)) ids.add(id);
     const list = [...ids].slice(0, 1000);
     if (list.length) this.socket.send({ type: 'presence_subscribe', user_ids: list });
+  }
+
+  /** Presence and typing are live-only: unknown while disconnected, resubscribed on connect. */
+  forgetLive() {
+    this.presence.clear();
+    for (const c of this.convs.values()) c.typing.clear();
+    this.emit('presence', {});
   }
 
   // ---------- history ----------
