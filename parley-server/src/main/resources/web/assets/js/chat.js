@@ -430,7 +430,7 @@ export class Chat extends EventTarget {
     const isMedia = /^(image|audio|video)\//.test(file.type);
     const kind = isMedia ? 'media' : 'document';
     const id = 'up-' + uuid();
-    const up = { id, conversation_id: convId, file, progress: 0, kind, ts: Date.now(), error: null };
+    const up = { id, conversation_id: convId, file, caption, progress: 0, kind, ts: Date.now(), error: null };
     this.uploads.set(id, up);
     this.emit('message', { id: convId });
     try {

@@ -166,6 +166,7 @@ export function uploadItem(chat, up) {
     bubble.append(h('div', { class: 'doc' }, h('span', { class: 'doc-icon' }, icon(ICONS.doc)),
       h('span', null, h('span', { class: 'doc-name' }, up.file.name), h('br'), h('span', { class: 'small' }, fmtSize(up.file.size)))));
   }
+  if (up.caption) bubble.append(h('div', { class: 'text' }, up.caption));
   const bar = h('progress', { max: '100', value: String(Math.round(up.progress * 100)), 'aria-label': `Uploading ${up.file.name}` });
   bubble.append(bar);
   const meta = h('div', { class: 'meta' });
