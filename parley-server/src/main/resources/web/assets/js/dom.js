@@ -1,5 +1,5 @@
 // Small DOM and formatting helpers. Everything is built with createElement/textContent:
-// no innerHTML with data, so message text can never inject markup.
+// data is never parsed as HTML, so message text can never inject markup.
 
 export const $ = (id) => document.getElementById(id);
 

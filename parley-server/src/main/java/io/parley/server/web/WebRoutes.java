@@ -4,7 +4,6 @@ import io.vertx.core.Handler;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
-import java.util.List;
 
 /**
  * The browser client (F20): static files from the classpath directory {@code web/}, served at
@@ -17,8 +16,8 @@ public final class WebRoutes {
   /** Classpath directory holding the client's files. */
   public static final String ROOT = "web";
 
-  /** The paths served from {@link #ROOT}. */
-  public static final List<String> PATHS = List.of("/", "/index.html", "/favicon.svg", "/assets/*");
+  /** The paths served from {@link #ROOT}: {@code /}, two files and everything under assets. */
+  public static final String PATHS = "^/(?:index\\.html|favicon\\.svg|assets/.+)?$";
 
   /** The Content-Security-Policy of every client response. */
   public static final String CSP =
@@ -27,10 +26,16 @@ public final class WebRoutes {
           + "base-uri 'none'; form-action 'self'";
 
   public void mount(Router router) {
-    // a route ending in /* hands the static handler the path below it, so /assets/* gets its
-    // own handler rooted at web/assets
-    StaticHandler files = files(ROOT);
-    StaticHandler assets = files(ROOT + "/assets");
+    // one regex route: a plain path route would hand the static handler only the part of the
+    // path below the route's own path
+    StaticHandler files =
+        StaticHandler.create(ROOT)
+            .setIndexPage("index.html")
+            .setDirectoryListing(false)
+            .setIncludeHidden(false)
+            // no build step, so file names carry no content hash: revalidate on every load
+            .setCachingEnabled(false)
+            .setDefaultContentEncoding("UTF-8");
     Handler<RoutingContext> headers =
         ctx -> {
           ctx.response()
@@ -40,18 +45,6 @@ public final class WebRoutes {
               .putHeader("Cache-Control", "no-cache");
           ctx.next();
         };
-    for (String path : PATHS) {
-      router.get(path).handler(headers).handler(path.equals("/assets/*") ? assets : files);
-    }
-  }
-
-  private static StaticHandler files(String root) {
-    return StaticHandler.create(root)
-        .setIndexPage("index.html")
-        .setDirectoryListing(false)
-        .setIncludeHidden(false)
-        // no build step, so file names carry no content hash: revalidate on every load
-        .setCachingEnabled(false)
-        .setDefaultContentEncoding("UTF-8");
+    router.getWithRegex(PATHS).handler(headers).handler(files);
   }
 }

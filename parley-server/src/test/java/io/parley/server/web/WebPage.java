@@ -26,6 +26,12 @@ final class WebPage {
     this.page = page;
     page.setDefaultTimeout(15_000);
     page.onPageError(e -> problems.add("page error: " + e));
+    page.onResponse(
+        r -> {
+          if (r.status() >= 400 && !r.url().contains("/v1/")) {
+            problems.add("HTTP " + r.status() + " for " + r.url());
+          }
+        });
     page.onConsoleMessage(
         m -> {
           console.add(m.type() + ": " + m.text());
