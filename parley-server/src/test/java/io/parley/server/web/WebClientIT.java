@@ -3,90 +3,24 @@ package io.parley.server.web;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.gson.JsonObject;
-import com.microsoft.playwright.CDPSession;
-import com.microsoft.playwright.Download;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.assertions.LocatorAssertions;
 import com.microsoft.playwright.options.AriaRole;
-import com.microsoft.playwright.options.FilePayload;
 import io.parley.client.Bodies;
-import io.parley.server.it.TestNode;
 import io.parley.server.it.TestNode.TestUser;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The web client (F20) end to end: a real node, the real client files it serves, and several users
  * each in their own headless Chromium profile. Screenshots go to {@code target/web-screenshots}.
+ * Media and search are in {@link WebClientMediaSearchIT}.
  */
-class WebClientIT {
-  static TestNode node;
-  static Browsers browsers;
-  final java.util.List<WebPage> pages = new java.util.ArrayList<>();
-
-  @BeforeAll
-  static void start() {
-    Browsers.chromium(); // fail fast and clearly without a browser
-    node = TestNode.start();
-    browsers = Browsers.launch();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (browsers != null) {
-      browsers.close();
-    }
-    if (node != null) {
-      node.close();
-    }
-  }
-
-  @AfterEach
-  void noPageErrors(org.junit.jupiter.api.TestInfo info) {
-    for (int i = 0; i < pages.size(); i++) {
-      pages.get(i).dump(info.getTestMethod().orElseThrow().getName() + "-" + i);
-    }
-    try {
-      for (WebPage p : pages) {
-        assertThat(p.problems).as("page errors and CSP violations").isEmpty();
-      }
-    } finally {
-      browsers.closeContexts();
-    }
-  }
-
-  WebPage desktop() {
-    WebPage p = browsers.desktop(node.baseUrl());
-    pages.add(p);
-    return p;
-  }
-
-  WebPage phone() {
-    WebPage p = browsers.phone(node.baseUrl());
-    pages.add(p);
-    return p;
-  }
-
-  static String unique(String prefix) {
-    return prefix + "_" + UUID.randomUUID().toString().substring(0, 6);
-  }
-
+class WebClientIT extends WebTestBase {
   @Test
   void directChatWithTicksPresenceAndTyping() {
     String aliceName = unique("alice");
@@ -309,121 +243,6 @@ class WebClientIT {
   }
 
   @Test
-  void imageAndDocumentUploadShownToTheOtherSide() throws Exception {
-    assumeEndpoint("POST", "/v1/media", "media (F11)");
-    TestUser aliceU = node.user("alice");
-    TestUser bobU = node.user("bob");
-    aliceU.http().createDirect(bobU.id());
-    WebPage alice = desktop().logIn(aliceU.username());
-    WebPage bob = desktop().logIn(bobU.username());
-    alice.open(bobU.username());
-
-    // slow the upload down so that the progress bar is seen
-    CDPSession cdp = alice.context.newCDPSession(alice.page);
-    cdp.send("Network.enable");
-    JsonObject slow = new JsonObject();
-    slow.addProperty("offline", false);
-    slow.addProperty("latency", 20);
-    slow.addProperty("downloadThroughput", -1);
-    slow.addProperty("uploadThroughput", 100_000);
-    cdp.send("Network.emulateNetworkConditions", slow);
-
-    byte[] png = TestImages.noisyPng(480, 360);
-    assertThat(png.length).isGreaterThan(150_000);
-    alice
-        .page
-        .locator("#file-input")
-        .setInputFiles(new FilePayload("sunset.png", "image/png", png));
-    assertThat(alice.page.locator("#attach-tray img")).isVisible();
-    assertThat(alice.page.locator("#attach-name")).hasText("sunset.png");
-    alice.screenshot("attachment-preview");
-    alice.send("Sunset at the lake");
-    assertThat(alice.page.locator("#messages li.upload progress")).isVisible();
-    alice.screenshot("upload-progress");
-    Locator sent = alice.page.locator("#messages li.msg[data-status] img.media-image");
-    assertThat(sent).isVisible(new LocatorAssertions.IsVisibleOptions().setTimeout(30_000));
-    assertThat(alice.page.locator("#messages li.upload")).hasCount(0);
-
-    bob.open(aliceU.username());
-    Locator img = bob.page.locator("#messages li.msg img.media-image");
-    assertThat(img).isVisible();
-    assertThat(img).hasAttribute("alt", "Photo: Sunset at the lake");
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .pollInSameThread()
-        .until(() -> (Integer) img.evaluate("i => i.naturalWidth") == 480);
-    assertThat(bob.message("Sunset at the lake")).isVisible();
-    assertThat(alice.page.locator("#messages li.msg.mine").last())
-        .hasAttribute("data-status", "read");
-    bob.screenshot("image-received");
-
-    // a document: bob downloads exactly the bytes alice sent
-    cdp.send("Network.emulateNetworkConditions", unthrottled());
-    byte[] doc = "Packing list\n- tent\n- stove\n".getBytes(StandardCharsets.UTF_8);
-    alice
-        .page
-        .locator("#file-input")
-        .setInputFiles(new FilePayload("packing-list.txt", "text/plain", doc));
-    alice.page.getByLabel("Message", new Page.GetByLabelOptions().setExact(true)).press("Enter");
-    Locator card =
-        bob.page
-            .locator("#messages li.msg .doc-name")
-            .filter(new Locator.FilterOptions().setHasText("packing-list.txt"));
-    assertThat(card).isVisible();
-    Download download = bob.page.waitForDownload(card::click);
-    assertThat(download.suggestedFilename()).isEqualTo("packing-list.txt");
-    assertThat(Files.readAllBytes(download.path())).isEqualTo(doc);
-  }
-
-  @Test
-  void searchJumpsToAnOldMessage() throws Exception {
-    assumeEndpoint("GET", "/v1/search?q=x", "search (F10)");
-    TestUser aliceU = node.user("alice");
-    TestUser bobU = node.user("bob");
-    String conv = aliceU.http().createDirect(bobU.id());
-    String word = "quokka" + UUID.randomUUID().toString().substring(0, 6);
-    for (int i = 1; i <= 120; i++) {
-      String text = i == 7 ? "the secret word is " + word : "filler message " + i;
-      bobU.http().sendRest(conv, UUID.randomUUID().toString(), Bodies.text(text));
-    }
-    WebPage alice = desktop().logIn(aliceU.username());
-    Locator search = alice.page.getByRole(AriaRole.SEARCHBOX);
-    Locator result = alice.page.locator("#search-list button.result");
-    Awaitility.await() // the index may trail the commit a little
-        .atMost(Duration.ofSeconds(20))
-        .pollInSameThread()
-        .until(
-            () -> {
-              search.fill(word);
-              search.press("Enter");
-              alice
-                  .page
-                  .locator("#search-status")
-                  .filter(new Locator.FilterOptions().setHasNotText("Searching"))
-                  .waitFor();
-              return result.count() > 0;
-            });
-    assertThat(result).hasCount(1);
-    assertThat(result.locator("mark")).hasText(word);
-    assertThat(result).hasAttribute("data-seq", "7");
-    alice.screenshot("search-results");
-
-    result.click();
-    Locator target = alice.page.locator("#messages li[data-seq=\"7\"]");
-    assertThat(target).isInViewport();
-    assertThat(target).containsText(word);
-    assertThat(target).hasClass(Pattern.compile("\\bflash\\b"));
-    assertThat(target).isFocused();
-    alice.screenshot("search-jump");
-    // the newest messages are one scroll away
-    alice
-        .page
-        .getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Jump to latest messages"))
-        .click();
-    assertThat(alice.message("filler message 120")).isInViewport();
-  }
-
-  @Test
   void phoneLayoutKeyboardAndScreenReader() {
     TestUser aliceU = node.user("alice");
     TestUser bobU = node.user("bob");
@@ -474,34 +293,61 @@ class WebClientIT {
     assertThat(alice.conversation(bobU.username())).isFocused();
   }
 
-  /** Probes an endpoint another branch builds; aborts (not passes) with a clear message. */
-  static void assumeEndpoint(String method, String path, String feature) throws Exception {
-    HttpResponse<String> r =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .build()
-            .send(
-                HttpRequest.newBuilder(URI.create(node.baseUrl() + path))
-                    .method(method, HttpRequest.BodyPublishers.noBody())
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    Assumptions.assumeFalse(
-        r.statusCode() == 404 && r.body().contains("no such endpoint"),
-        "ENDPOINT MISSING: "
-            + method
-            + " "
-            + path
-            + " is not on this branch yet ("
-            + feature
-            + " is built in parallel); this web test runs once it is merged");
+  @Test
+  void hiddenTabGetsNotificationsAndTitleBadge() {
+    TestUser aliceU = node.user("alice");
+    TestUser bobU = node.user("bob");
+    String conv = aliceU.http().createDirect(bobU.id());
+    WebPage alice = desktop();
+    alice.context.grantPermissions(List.of("notifications"));
+    // observe the browser's Notification API (records each one, then shows it as usual)
+    alice.page.addInitScript(
+        "window.__shown = []; const Real = window.Notification;"
+            + "class Observed extends Real { constructor(t, o) { super(t, o);"
+            + " window.__shown.push(t + ' | ' + (o && o.body)); } }"
+            + "Object.defineProperty(Observed, 'permission', { get: () => Real.permission });"
+            + "Observed.requestPermission = (...a) => Real.requestPermission(...a);"
+            + "window.Notification = Observed;"
+            + VISIBILITY);
+    alice.logIn(aliceU.username());
+    alice.open(bobU.username());
+    assertThat(alice.page.locator("#menu-notify")).isHidden(); // already granted
+
+    // the tab goes to the background (see VISIBILITY: headless windows never really hide)
+    alice.page.evaluate("window.__setHidden(true)");
+
+    bobU.http().sendRest(conv, UUID.randomUUID().toString(), Bodies.text("Are you coming?"));
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInSameThread()
+        .until(() -> ((List<?>) alice.page.evaluate("window.__shown")).size() == 1);
+    assertThat(alice.page.evaluate("window.__shown"))
+        .isEqualTo(List.of(bobU.username() + " | Are you coming?"));
+    assertThat(alice.page).hasTitle("(1) Parley");
+    // not read while hidden: no read receipt for bob yet
+    assertThat(alice.conversation(bobU.username()).locator(".badge")).hasText("1");
+
+    // back to the tab: read, badge and title cleared
+    alice.page.evaluate("window.__setHidden(false)");
+    assertThat(alice.page).hasTitle("Parley");
+    assertThat(alice.conversation(bobU.username()).locator(".badge")).hasCount(0);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> aliceU.http().listConversations().get(0).unreadCount() == 0);
   }
 
-  static JsonObject unthrottled() {
-    JsonObject o = new JsonObject();
-    o.addProperty("offline", false);
-    o.addProperty("latency", 0);
-    o.addProperty("downloadThroughput", -1);
-    o.addProperty("uploadThroughput", -1);
-    return o;
-  }
+  /**
+   * Page visibility under the test's control. Headless Chromium keeps every page visible
+   * (minimizing or covering the window changes nothing), so the document's visibility properties
+   * are driven by {@code window.__setHidden(bool)}, which also fires {@code visibilitychange}.
+   */
+  static final String VISIBILITY =
+      "let hidden = false;"
+          + "Object.defineProperty(Document.prototype, 'visibilityState',"
+          + " { get: () => hidden ? 'hidden' : 'visible' });"
+          + "Object.defineProperty(Document.prototype, 'hidden', { get: () => hidden });"
+          + "window.__setHidden = (h) => { hidden = h;"
+          + " document.dispatchEvent(new Event('visibilitychange')); };";
+
+  /** Probes an endpoint another branch builds; aborts (not passes) with a clear message. */
 }
