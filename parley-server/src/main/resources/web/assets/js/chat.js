@@ -17,6 +17,8 @@ export class Chat extends EventTarget {
     this.users = new Map();
     this.userFetches = new Map();
     this.presence = new Map();
+    this.subscribed = new Set();
+    this.removedAt = new Map();
     this.seen = new Set();
     this.openId = null;
     this.visible = () => document.visibilityState === 'visible';
@@ -35,9 +37,12 @@ export class Chat extends EventTarget {
   // ---------- conversations ----------
 
   async loadConversations() {
+    const started = performance.now();
     const r = await this.api.conversations();
     const ids = new Set();
     for (const c of r.conversations) {
+      // a removal that arrived while this list was on its way wins over the list
+      if (this.removedAt.get(c.conversation_id) >= started) continue;
       ids.add(c.conversation_id);
       this.upsertConv(c);
     }
@@ -126,17 +131,25 @@ export class Chat extends EventTarget {
     return u ? (u.display_name || u.username) : '…';
   }
 
+  /**
+   * One frame per not yet subscribed user: the server refuses a whole frame if any one user no
+   * longer shares a conversation (e.g. just after a removal), which would lose the others.
+   */
   subscribePresence() {
     if (!this.socket.isOpen) return;
-    const ids = new Set();
-    for (const c of this.convs.values()) for (const id of this.others(c)) ids.add(id);
-    const list = [...ids].slice(0, 1000);
-    if (list.length) this.socket.send({ type: 'presence_subscribe', user_ids: list });
+    for (const c of this.convs.values()) {
+      for (const id of this.others(c)) {
+        if (this.subscribed.has(id) || this.subscribed.size >= 1000) continue;
+        this.subscribed.add(id);
+        this.socket.send({ type: 'presence_subscribe', user_ids: [id] });
+      }
+    }
   }
 
   /** Presence and typing are live-only: unknown while disconnected, resubscribed on connect. */
   forgetLive() {
     this.presence.clear();
+    this.subscribed.clear();
     for (const c of this.convs.values()) c.typing.clear();
     this.emit('presence', {});
   }
@@ -344,12 +357,14 @@ export class Chat extends EventTarget {
     const c = f.conversation;
     const stillMember = (c.members || []).some((m) => m.user_id === this.me);
     if (!stillMember) {
+      this.removedAt.set(c.conversation_id, performance.now());
       const had = this.convs.get(c.conversation_id);
       this.convs.delete(c.conversation_id);
       this.emit('removed', { id: c.conversation_id, title: had ? this.title(had) : c.title, event: f.event });
       this.emit('list');
       return;
     }
+    this.removedAt.delete(c.conversation_id);
     this.upsertConv(c);
     this.emit('conversation', { id: c.conversation_id, event: f.event });
     this.emit('list');
@@ -367,7 +382,7 @@ export class Chat extends EventTarget {
         this.emit('message', { id: p.conversation_id });
       }
     }
-    this.emit('error', { code: f.code, message: f.message });
+    this.emit('error', { code: f.code, message: f.message, clientMsgId: f.client_msg_id });
   }
 
   // ---------- sending ----------

@@ -48,7 +48,9 @@ export function hashClass(id) {
 }
 
 export function initials(name) {
-  const parts = String(name || '?').trim().split(/[\s._-]+/).filter(Boolean);
+  const all = String(name || '?').trim().split(/[\s._-]+/).filter(Boolean);
+  const words = all.filter((p) => /^\p{L}/u.test(p)); // "alice_1f3a" gives "AL", not "A1"
+  const parts = words.length ? words : all;
   const s = parts.length > 1 ? parts[0][0] + parts[1][0] : (parts[0] || '?').slice(0, 2);
   return s.toUpperCase();
 }

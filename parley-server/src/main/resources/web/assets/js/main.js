@@ -164,7 +164,9 @@ class App {
       toast(`You are no longer a member of ${d.title || 'the group'}`);
       if (this.chat.openId === d.id) this.closeConversation();
     }
-    if (d.what === 'error' && d.code !== 'unavailable') toast(`Error: ${d.message || d.code}`);
+    // failed sends show on the message; other frame errors (a presence or read frame racing a
+    // removal from a group) are not the user's business
+    if (d.what === 'error' && d.clientMsgId && d.code !== 'unavailable') toast(`Not sent: ${d.message || d.code}`);
   }
 
   scheduleList() {

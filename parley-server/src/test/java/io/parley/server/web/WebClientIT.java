@@ -79,6 +79,9 @@ class WebClientIT extends WebTestBase {
     TestUser aliceU = node.user("alice");
     TestUser bobU = node.user("bob");
     TestUser carolU = node.user("carol");
+    String aliceName = named(aliceU, "Alice Cooper");
+    String bobName = named(bobU, "Bob Dylan");
+    String carolName = named(carolU, "Carol King");
     WebPage alice = desktop().logIn(aliceU.username());
     WebPage bob = desktop().logIn(bobU.username());
     WebPage carol = desktop().logIn(carolU.username());
@@ -98,22 +101,20 @@ class WebClientIT extends WebTestBase {
     alice.send("Who is bringing the tent?");
     for (WebPage p : List.of(bob, carol)) {
       assertThat(p.conversation("Weekend trip").locator(".conv-last"))
-          .hasText(aliceU.username() + ": Who is bringing the tent?");
+          .hasText(aliceName + ": Who is bringing the tent?");
       p.open("Weekend trip");
-      assertThat(p.message("Who is bringing the tent?").locator(".sender"))
-          .hasText(aliceU.username());
+      assertThat(p.message("Who is bringing the tent?").locator(".sender")).hasText(aliceName);
     }
     // read by both other members: the read tick
     assertThat(alice.message("Who is bringing the tent?")).hasAttribute("data-status", "read");
 
     carol.send("I will, and the stove.");
-    assertThat(alice.message("I will, and the stove.").locator(".sender"))
-        .hasText(carolU.username());
+    assertThat(alice.message("I will, and the stove.").locator(".sender")).hasText(carolName);
     assertThat(bob.message("I will, and the stove.")).isVisible();
     bob.page
         .getByLabel("Message", new Page.GetByLabelOptions().setExact(true))
         .pressSequentially("On my");
-    assertThat(alice.page.locator("#thread-subtitle")).hasText(bobU.username() + " is typing…");
+    assertThat(alice.page.locator("#thread-subtitle")).hasText(bobName + " is typing…");
     bob.send("On my way with snacks.");
     assertThat(carol.message("On my way with snacks.")).isVisible();
     alice.screenshot("group-chat");
@@ -128,15 +129,13 @@ class WebClientIT extends WebTestBase {
     alice
         .page
         .getByRole(
-            AriaRole.BUTTON,
-            new Page.GetByRoleOptions().setName("Make " + bobU.username() + " an admin"))
+            AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Make " + bobName + " an admin"))
         .click();
     assertThat(alice.page.locator("#group-members li[data-user-id=\"" + bobU.id() + "\"] .role"))
         .hasText("admin");
     alice
         .page
-        .getByRole(
-            AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Remove " + carolU.username()))
+        .getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Remove " + carolName))
         .click();
     assertThat(members).hasCount(2);
     alice.screenshot("group-info");
@@ -146,11 +145,11 @@ class WebClientIT extends WebTestBase {
         .containsText(
             new String[] {
               "You created the group",
-              "You made " + bobU.username() + " an admin",
-              "You removed " + carolU.username()
+              "You made " + bobName + " an admin",
+              "You removed " + carolName
             });
     assertThat(bob.page.locator("#messages li.sys").last())
-        .hasText("" + aliceU.username() + " removed " + carolU.username());
+        .hasText("" + aliceName + " removed " + carolName);
     assertThat(carol.conversation("Weekend trip")).hasCount(0);
     assertThat(carol.page.locator("#thread-main")).isHidden();
     assertThat(carol.page.locator("#toast")).containsText("no longer a member of Weekend trip");
@@ -246,39 +245,43 @@ class WebClientIT extends WebTestBase {
   void phoneLayoutKeyboardAndScreenReader() {
     TestUser aliceU = node.user("alice");
     TestUser bobU = node.user("bob");
+    String aliceName = named(aliceU, "Alice Cooper");
+    String bobName = named(bobU, "Bob Dylan");
     String conv = aliceU.http().createDirect(bobU.id());
     bobU.http().sendRest(conv, UUID.randomUUID().toString(), Bodies.text("Lunch tomorrow?"));
-    WebPage alice = phone().logIn(aliceU.username());
+    WebPage alice = phone();
+    alice.page.navigate("/");
+    alice.screenshot("phone-login");
+    alice.logIn(aliceU.username());
     WebPage bob = desktop().logIn(bobU.username());
 
     // one pane at a time: the list first
     assertThat(alice.page.locator(".sidebar")).isVisible();
     assertThat(alice.page.locator("#thread")).isHidden();
-    assertThat(alice.conversation(bobU.username()).locator(".badge")).hasText("1");
+    assertThat(alice.conversation(bobName).locator(".badge")).hasText("1");
     alice.screenshot("phone-list");
 
     // keyboard only: Ctrl+K to search, arrow down to the list, Enter to open, Enter to send
     alice.page.keyboard().press("Control+k");
     assertThat(alice.page.getByRole(AriaRole.SEARCHBOX)).isFocused();
-    alice.conversation(bobU.username()).focus();
+    alice.conversation(bobName).focus();
     alice.page.keyboard().press("Enter");
     assertThat(alice.page.locator("#thread")).isVisible();
     assertThat(alice.page.locator(".sidebar")).isHidden();
     Locator input = alice.page.getByLabel("Message", new Page.GetByLabelOptions().setExact(true));
     assertThat(input).isFocused();
-    bob.open(aliceU.username());
+    bob.open(aliceName);
     alice.page.keyboard().type("Sure, 12:30 at the usual place");
     alice.page.keyboard().press("Enter");
     assertThat(bob.message("Sure, 12:30 at the usual place")).isVisible();
     bob.send("Perfect");
-    assertThat(alice.page.locator("#announcer")).hasText(bobU.username() + ": Perfect");
+    assertThat(alice.page.locator("#announcer")).hasText(bobName + ": Perfect");
     alice.screenshot("phone-chat");
 
     // screen reader basics: live region, status, labelled controls
     assertThat(alice.page.locator("#announcer")).hasAttribute("aria-live", "polite");
     assertThat(alice.connection()).hasAttribute("role", "status");
-    assertThat(alice.message("Lunch tomorrow?"))
-        .containsText(bobU.username() + ": Lunch tomorrow?");
+    assertThat(alice.message("Lunch tomorrow?")).containsText(bobName + ": Lunch tomorrow?");
     Object unlabelled =
         alice.page.evaluate(
             "() => [...document.querySelectorAll('button, input, textarea')]"
@@ -290,7 +293,7 @@ class WebClientIT extends WebTestBase {
     // Escape (or the back button) returns to the list
     alice.page.keyboard().press("Escape");
     assertThat(alice.page.locator(".sidebar")).isVisible();
-    assertThat(alice.conversation(bobU.username())).isFocused();
+    assertThat(alice.conversation(bobName)).isFocused();
   }
 
   @Test

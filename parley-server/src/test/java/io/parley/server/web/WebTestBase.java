@@ -4,6 +4,7 @@ import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertTha
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.parley.server.it.TestNode;
+import io.parley.server.it.TestNode.TestUser;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -61,6 +62,12 @@ abstract class WebTestBase {
     WebPage p = browsers.phone(node.baseUrl());
     pages.add(p);
     return p;
+  }
+
+  /** Gives a test user a display name (nicer screenshots); returns it. */
+  static String named(TestUser u, String displayName) {
+    u.http().updateMe(displayName, null, null);
+    return displayName;
   }
 
   static String unique(String prefix) {
