@@ -37,10 +37,12 @@ class WebClientMediaSearchIT extends WebTestBase {
     assumeEndpoint("POST", "/v1/media", "media (F11)");
     TestUser aliceU = node.user("alice");
     TestUser bobU = node.user("bob");
+    String aliceName = named(aliceU, "Alice Cooper");
+    String bobName = named(bobU, "Bob Dylan");
     aliceU.http().createDirect(bobU.id());
     WebPage alice = desktop().logIn(aliceU.username());
     WebPage bob = desktop().logIn(bobU.username());
-    alice.open(bobU.username());
+    alice.open(bobName);
 
     // slow the upload down so that the progress bar is seen
     CDPSession cdp = alice.context.newCDPSession(alice.page);
@@ -68,7 +70,7 @@ class WebClientMediaSearchIT extends WebTestBase {
     assertThat(sent).isVisible(new LocatorAssertions.IsVisibleOptions().setTimeout(30_000));
     assertThat(alice.page.locator("#messages li.upload")).hasCount(0);
 
-    bob.open(aliceU.username());
+    bob.open(aliceName);
     Locator img = bob.page.locator("#messages li.msg img.media-image");
     assertThat(img).isVisible();
     assertThat(img).hasAttribute("alt", "Photo: Sunset at the lake");
@@ -104,6 +106,8 @@ class WebClientMediaSearchIT extends WebTestBase {
     assumeEndpoint("GET", "/v1/search?q=x", "search (F10)");
     TestUser aliceU = node.user("alice");
     TestUser bobU = node.user("bob");
+    String aliceName = named(aliceU, "Alice Cooper");
+    String bobName = named(bobU, "Bob Dylan");
     String conv = aliceU.http().createDirect(bobU.id());
     String word = "quokka" + UUID.randomUUID().toString().substring(0, 6);
     for (int i = 1; i <= 120; i++) {
