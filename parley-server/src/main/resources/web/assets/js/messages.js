@@ -22,9 +22,9 @@ export function previewText(chat, m) {
   const b = m.body || {};
   switch (b.kind) {
     case 'text': return b.text;
-    case 'media': return '📷 ' + (b.caption || 'Photo');
-    case 'document': return '📄 ' + (b.file_name || 'Document');
-    case 'encrypted': return '🔒 Encrypted message';
+    case 'media': return b.caption ? `Photo: ${b.caption}` : 'Photo';
+    case 'document': return `Document: ${b.file_name || 'file'}`;
+    case 'encrypted': return 'Encrypted message';
     case 'system': return systemText(chat, m);
     default: return 'Unsupported message';
   }
@@ -69,7 +69,7 @@ function mediaBody(chat, b) {
   }, (e) => {
     holder.className = 'doc';
     holder.setAttribute('aria-label', 'Image unavailable');
-    holder.textContent = `⚠ image unavailable (${e.code || e.message})`;
+    holder.textContent = `Image unavailable (${e.code || e.message})`;
   });
   return holder;
 }
@@ -93,7 +93,7 @@ function documentBody(chat, b) {
       a.click();
       a.remove();
     } catch (e) {
-      btn.querySelector('.small').textContent = `⚠ ${e.message}`;
+      btn.querySelector('.small').textContent = `Download failed: ${e.message}`;
     }
   });
   return btn;
@@ -105,7 +105,7 @@ function content(chat, m) {
     case 'text': return [h('div', { class: 'text' }, b.text)];
     case 'media': return [mediaBody(chat, b), b.caption ? h('div', { class: 'text' }, b.caption) : null];
     case 'document': return [documentBody(chat, b)];
-    case 'encrypted': return [h('div', { class: 'text muted' }, '🔒 Encrypted message (not readable on the web)')];
+    case 'encrypted': return [h('div', { class: 'text muted' }, 'Encrypted message (not readable on the web)')];
     default: return [h('div', { class: 'text muted' }, 'Unsupported message')];
   }
 }
@@ -171,7 +171,7 @@ export function uploadItem(chat, up) {
   bubble.append(bar);
   const meta = h('div', { class: 'meta' });
   if (up.error) {
-    meta.append(`⚠ ${up.error} `, h('button', { type: 'button', class: 'retry', onclick: () => chat.dismissUpload(up.id) }, 'Dismiss'));
+    meta.append(`Upload failed: ${up.error} `, h('button', { type: 'button', class: 'retry', onclick: () => chat.dismissUpload(up.id) }, 'Dismiss'));
   } else {
     meta.append(h('span', { class: 'pct' }, `${Math.round(up.progress * 100)}%`), tick('pending'));
   }

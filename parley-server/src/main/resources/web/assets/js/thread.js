@@ -2,7 +2,7 @@
 // reconciliation so images and focus survive updates), history paging in both directions,
 // jump-to-message, and the composer (text, typing indicator, attachments with preview).
 
-import { $, h, avatar, fmtDay, fmtLastSeen, fmtSize, toast, announce } from './dom.js';
+import { $, h, icon, ICONS, avatar, fmtDay, fmtLastSeen, fmtSize, toast, announce } from './dom.js';
 import { messageItem, uploadItem, updateUpload, setStatus, previewText } from './messages.js';
 
 export class ThreadView {
@@ -254,7 +254,7 @@ export class ThreadView {
     this.attachment = { file, url: isImage ? URL.createObjectURL(file) : null };
     $('attach-preview').replaceChildren(isImage
       ? h('img', { src: this.attachment.url, alt: `Preview of ${file.name}` })
-      : h('span', { class: 'doc-icon', 'aria-hidden': 'true' }, '📄'));
+      : h('span', { class: 'doc-icon', 'aria-hidden': 'true' }, icon(ICONS.doc)));
     $('attach-name').textContent = file.name;
     $('attach-size').textContent = `${fmtSize(file.size)} · ${isImage ? 'photo' : 'document'}`;
     tray.hidden = false;
