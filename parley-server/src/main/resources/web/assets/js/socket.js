@@ -53,6 +53,7 @@ export class Socket extends EventTarget {
   setState(s) {
     if (this.state === s) return;
     this.state = s;
+    console.debug(`[parley] connection ${s}`);
     this.dispatchEvent(new CustomEvent('state', { detail: s }));
   }
 
@@ -70,8 +71,10 @@ export class Socket extends EventTarget {
     clearTimeout(this.timer);
     this.timer = null;
     if (!navigator.onLine) { this.setState('offline'); return; }
+    if (this.opening) return; // already waiting for a token
     if (this.ws && (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)) return;
-    this.open();
+    this.opening = true;
+    this.open().finally(() => { this.opening = false; });
   }
 
   async open() {
@@ -89,6 +92,7 @@ export class Socket extends EventTarget {
     const ws = new WebSocket(`${proto}//${location.host}/v1/ws?access_token=${encodeURIComponent(token)}`);
     this.ws = ws;
     this.helloSeen = false;
+    console.debug('[parley] opening socket');
     ws.onmessage = (ev) => {
       if (ws !== this.ws) return;
       this.lastHeard = Date.now();
