@@ -235,6 +235,7 @@ public final class Wiring implements AutoCloseable {
           new PresenceRoutes(presence, tokens).mount(router);
           new OpsRoutes(metrics, stores.database()).mount(router);
           new ApiDocsRoutes().mount(router);
+          new io.parley.server.web.WebRoutes().mount(router);
         };
     Wiring w =
         new Wiring(
