@@ -180,6 +180,10 @@ public final class Wiring implements AutoCloseable {
     metrics.gauge(
         "parley_write_queue", "sends waiting for the group-commit writer", writer::queued);
 
+    // search, retention, operations (F10/F15/F16)
+    io.parley.server.search.SearchWiring search =
+        new io.parley.server.search.SearchWiring(stores, tokens);
+
     Mounter mounter =
         router -> {
           new AuthRoutes(auth, tokens).mount(router);
@@ -187,6 +191,8 @@ public final class Wiring implements AutoCloseable {
           new PresenceRoutes(presence, tokens).mount(router);
           new OpsRoutes(metrics, stores.database()).mount(router);
           new ApiDocsRoutes().mount(router);
+          // search, retention, operations (F10/F15/F16)
+          search.mount(router);
         };
     return new Wiring(
         stores, metrics, workers, writer, receipts, broker, gateway, connections, mounter);
