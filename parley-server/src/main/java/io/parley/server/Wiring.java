@@ -51,6 +51,7 @@ public final class Wiring implements AutoCloseable {
   private final Gateway gateway;
   private final ConnectionRegistry connections;
   private final Mounter mounter;
+  private final io.parley.server.retention.RetentionWiring retention;
 
   private Wiring(
       Stores stores,
@@ -61,7 +62,8 @@ public final class Wiring implements AutoCloseable {
       Broker broker,
       Gateway gateway,
       ConnectionRegistry connections,
-      Mounter mounter) {
+      Mounter mounter,
+      io.parley.server.retention.RetentionWiring retention) {
     this.stores = stores;
     this.metrics = metrics;
     this.workers = workers;
@@ -71,6 +73,7 @@ public final class Wiring implements AutoCloseable {
     this.gateway = gateway;
     this.connections = connections;
     this.mounter = mounter;
+    this.retention = retention;
   }
 
   /** Builds on a store being opened (and migrated) concurrently with the rest of start-up. */
@@ -183,19 +186,34 @@ public final class Wiring implements AutoCloseable {
     // search, retention, operations (F10/F15/F16)
     io.parley.server.search.SearchWiring search =
         new io.parley.server.search.SearchWiring(stores, tokens);
+    io.parley.server.retention.RetentionWiring retention =
+        new io.parley.server.retention.RetentionWiring(
+            cfg.retention(), stores, messaging, metrics, tokens, clock);
 
     Mounter mounter =
         router -> {
           new AuthRoutes(auth, tokens).mount(router);
-          new ConversationRoutes(conversations, groups, messaging, receipts, tokens).mount(router);
+          retention
+              .extend(new ConversationRoutes(conversations, groups, messaging, receipts, tokens))
+              .mount(router);
           new PresenceRoutes(presence, tokens).mount(router);
           new OpsRoutes(metrics, stores.database()).mount(router);
           new ApiDocsRoutes().mount(router);
           // search, retention, operations (F10/F15/F16)
           search.mount(router);
+          retention.mount(router);
         };
     return new Wiring(
-        stores, metrics, workers, writer, receipts, broker, gateway, connections, mounter);
+        stores,
+        metrics,
+        workers,
+        writer,
+        receipts,
+        broker,
+        gateway,
+        connections,
+        mounter,
+        retention);
   }
 
   private static ExecutorService workers() {
@@ -236,8 +254,13 @@ public final class Wiring implements AutoCloseable {
     return connections;
   }
 
+  public io.parley.server.retention.RetentionWiring retention() {
+    return retention;
+  }
+
   @Override
   public void close() {
+    retention.close();
     writer.close();
     receipts.close();
     broker.close();

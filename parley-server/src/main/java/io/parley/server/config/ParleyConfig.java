@@ -11,7 +11,11 @@ public record ParleyConfig(
     Auth auth,
     WebSocket websocket,
     Messaging messaging,
-    Groups groups) {
+    Groups groups,
+    // search, retention, operations (F10/F15/F16)
+    Retention retention,
+    Ops ops,
+    Log log) {
 
   public record Node(int id) {}
 
@@ -51,4 +55,17 @@ public record ParleyConfig(
       int maxTextChars, int writeBatchMax, int writeQueueCapacity, int historyPageMax) {}
 
   public record Groups(int maxMembers, int maxTitleChars) {}
+
+  // search, retention, operations (F10/F15/F16)
+
+  public record Retention(int days, long intervalMs, int batchSize, long batchPauseMs) {}
+
+  public record Ops(
+      String metricsToken,
+      int metricsPort,
+      String metricsHost,
+      String adminToken,
+      String backupDir) {}
+
+  public record Log(String format) {}
 }

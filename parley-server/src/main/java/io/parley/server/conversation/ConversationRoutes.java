@@ -11,6 +11,8 @@ import io.parley.server.messaging.MessagingService;
 import io.parley.server.messaging.ReceiptService;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
 
 /** REST: conversations, history, REST send and read marks, and groups (API.md). */
 public final class ConversationRoutes {
@@ -31,6 +33,24 @@ public final class ConversationRoutes {
     this.messaging = messaging;
     this.receipts = receipts;
     this.auth = auth;
+  }
+
+  /** A {@code PATCH /v1/groups/{id}} field owned by another feature. */
+  @FunctionalInterface
+  public interface GroupPatchField {
+    /**
+     * Validates the field in {@code body} (throwing {@code invalid_argument}) and returns what
+     * applies it after the rename, or null when the field is absent.
+     */
+    Runnable prepare(long callerId, long groupId, ObjectNode body);
+  }
+
+  private final List<GroupPatchField> patchFields = new ArrayList<>();
+
+  /** Adds a field handled by {@code PATCH /v1/groups/{id}}; call before {@link #mount}. */
+  public ConversationRoutes withPatchField(GroupPatchField field) {
+    patchFields.add(field);
+    return this;
   }
 
   public void mount(Router r) {
@@ -83,10 +103,21 @@ public final class ConversationRoutes {
                   ObjectNode body = Http.bodyObject(ctx);
                   long id = pathId(ctx, "id");
                   String name = Http.optionalString(body, "name", 1024);
+                  // fields of other features (retention_days): validated before any change
+                  List<Runnable> extra = new ArrayList<>();
+                  for (GroupPatchField f : patchFields) {
+                    Runnable apply = f.prepare(me(ctx).userId(), id, body);
+                    if (apply != null) {
+                      extra.add(apply);
+                    }
+                  }
                   if (name == null) {
+                    extra.forEach(Runnable::run);
                     return Response.ok(groups.get(me(ctx).userId(), id));
                   }
-                  return Response.ok(groups.rename(me(ctx).userId(), id, name));
+                  var renamed = groups.rename(me(ctx).userId(), id, name);
+                  extra.forEach(Runnable::run);
+                  return Response.ok(renamed);
                 }));
     r.post("/v1/groups/:id/members")
         .handler(

@@ -44,6 +44,13 @@ public final class Metrics {
     Gauge.builder(name, value).description(description).register(registry);
   }
 
+  /** Registers a monotonic counter read on scrape (exported as {@code name_total}). */
+  public void counterFn(String name, String description, Supplier<Number> value) {
+    io.micrometer.core.instrument.FunctionCounter.builder(name, value, v -> v.get().doubleValue())
+        .description(description)
+        .register(registry);
+  }
+
   /** Records one committed batch. */
   public void batchCommitted(int size, long nanos) {
     messagesStored.increment(size);
