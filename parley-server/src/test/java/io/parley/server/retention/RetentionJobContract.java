@@ -1,6 +1,7 @@
 package io.parley.server.retention;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.parley.protocol.Json;
 import io.parley.server.auth.MutableClock;
@@ -120,6 +121,22 @@ abstract class RetentionJobContract {
     assertThat(stores.messages().range(C2, 0, Long.MAX_VALUE, 100, false))
         .containsExactly(c2New)
         .doesNotContain(c2Mid);
+  }
+
+  @Test
+  void runsOnItsSchedule() {
+    send(C1, now() - 10 * DAY, "expired");
+    StoredMessage kept = send(C1, now(), "kept");
+    try (RetentionJob job = new RetentionJob(store, clock, 7, 100, 0)) {
+      job.start(20);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(stores.messages().range(C1, 0, Long.MAX_VALUE, 10, false))
+                      .containsExactly(kept));
+      assertThat(job.purgedTotal()).isEqualTo(1);
+    }
   }
 
   @Test
