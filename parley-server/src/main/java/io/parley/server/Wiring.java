@@ -22,7 +22,6 @@ import io.parley.server.messaging.ReceiptService;
 import io.parley.server.messaging.Snowflake;
 import io.parley.server.ops.ApiDocsRoutes;
 import io.parley.server.ops.Metrics;
-import io.parley.server.ops.OpsRoutes;
 import io.parley.server.presence.PresenceRoutes;
 import io.parley.server.presence.PresenceService;
 import io.parley.server.store.Stores;
@@ -52,6 +51,7 @@ public final class Wiring implements AutoCloseable {
   private final ConnectionRegistry connections;
   private final Mounter mounter;
   private final io.parley.server.retention.RetentionWiring retention;
+  private final io.parley.server.ops.OpsWiring ops;
 
   private Wiring(
       Stores stores,
@@ -63,7 +63,8 @@ public final class Wiring implements AutoCloseable {
       Gateway gateway,
       ConnectionRegistry connections,
       Mounter mounter,
-      io.parley.server.retention.RetentionWiring retention) {
+      io.parley.server.retention.RetentionWiring retention,
+      io.parley.server.ops.OpsWiring ops) {
     this.stores = stores;
     this.metrics = metrics;
     this.workers = workers;
@@ -74,6 +75,7 @@ public final class Wiring implements AutoCloseable {
     this.connections = connections;
     this.mounter = mounter;
     this.retention = retention;
+    this.ops = ops;
   }
 
   /** Builds on a store being opened (and migrated) concurrently with the rest of start-up. */
@@ -96,6 +98,9 @@ public final class Wiring implements AutoCloseable {
   private static Wiring build(ParleyConfig cfg, Vertx vertx, Clock clock, Stores stores) {
     Snowflake ids = new Snowflake(cfg.node().id(), clock);
     Metrics metrics = new Metrics();
+    // operations (F16): timed message store, metered broker, request ids, /metrics access, backup
+    io.parley.server.ops.OpsWiring ops = new io.parley.server.ops.OpsWiring(cfg, metrics, stores);
+    stores = ops.metered(stores);
     ExecutorService workers = workers();
 
     // auth
@@ -106,7 +111,7 @@ public final class Wiring implements AutoCloseable {
 
     // delivery
     ConnectionRegistry connections = new ConnectionRegistry();
-    Broker broker = new InMemoryBroker(connections);
+    Broker broker = ops.metered(new InMemoryBroker(connections));
 
     // messaging
     Memberships memberships = new Memberships(stores.conversations(), 500_000);
@@ -166,6 +171,8 @@ public final class Wiring implements AutoCloseable {
             workers,
             cfg.websocket().maxFrameBytes(),
             clock);
+    frames.setMetrics(metrics);
+    sync.setMetrics(metrics);
     Gateway gateway =
         new Gateway(
             vertx,
@@ -192,12 +199,13 @@ public final class Wiring implements AutoCloseable {
 
     Mounter mounter =
         router -> {
+          ops.mountFirst(router);
           new AuthRoutes(auth, tokens).mount(router);
           retention
               .extend(new ConversationRoutes(conversations, groups, messaging, receipts, tokens))
               .mount(router);
           new PresenceRoutes(presence, tokens).mount(router);
-          new OpsRoutes(metrics, stores.database()).mount(router);
+          ops.mount(router, vertx);
           new ApiDocsRoutes().mount(router);
           // search, retention, operations (F10/F15/F16)
           search.mount(router);
@@ -213,7 +221,8 @@ public final class Wiring implements AutoCloseable {
         gateway,
         connections,
         mounter,
-        retention);
+        retention,
+        ops);
   }
 
   private static ExecutorService workers() {
@@ -261,6 +270,7 @@ public final class Wiring implements AutoCloseable {
   @Override
   public void close() {
     retention.close();
+    ops.close();
     writer.close();
     receipts.close();
     broker.close();

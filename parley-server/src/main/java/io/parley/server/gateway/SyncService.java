@@ -75,6 +75,14 @@ public final class SyncService {
     }
   }
 
+  // --- F16: metrics ---
+  private volatile io.parley.server.ops.Metrics metrics;
+
+  /** Counts replayed message frames ({@code parley_frames_out_total{type="message"}}). */
+  public void setMetrics(io.parley.server.ops.Metrics metrics) {
+    this.metrics = metrics;
+  }
+
   private int replayConversation(Connection c, Map.Entry<Long, Long> e)
       throws InterruptedException {
     int sent = 0;
@@ -90,6 +98,10 @@ public final class SyncService {
         sent++;
       }
       e.setValue(after);
+      io.parley.server.ops.Metrics mt = metrics;
+      if (mt != null && !page.isEmpty()) {
+        mt.framesOut("message", page.size());
+      }
       if (page.size() < PAGE) {
         break;
       }
