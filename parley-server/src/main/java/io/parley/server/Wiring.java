@@ -99,7 +99,8 @@ public final class Wiring implements AutoCloseable {
     Snowflake ids = new Snowflake(cfg.node().id(), clock);
     Metrics metrics = new Metrics();
     // operations (F16): timed message store, metered broker, request ids, /metrics access, backup
-    io.parley.server.ops.OpsWiring ops = new io.parley.server.ops.OpsWiring(cfg, metrics, stores);
+    io.parley.server.ops.OpsWiring ops =
+        new io.parley.server.ops.OpsWiring(cfg, metrics, stores, vertx);
     stores = ops.metered(stores);
     ExecutorService workers = workers();
 
@@ -205,7 +206,7 @@ public final class Wiring implements AutoCloseable {
               .extend(new ConversationRoutes(conversations, groups, messaging, receipts, tokens))
               .mount(router);
           new PresenceRoutes(presence, tokens).mount(router);
-          ops.mount(router, vertx);
+          ops.mount(router);
           new ApiDocsRoutes().mount(router);
           // search, retention, operations (F10/F15/F16)
           search.mount(router);

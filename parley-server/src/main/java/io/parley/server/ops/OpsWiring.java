@@ -34,7 +34,8 @@ public final class OpsWiring implements AutoCloseable {
   private final BackupService backups;
   private HttpServer metricsServer;
 
-  public OpsWiring(ParleyConfig cfg, Metrics metrics, Stores stores) {
+  /** Starts the metrics server when {@code ops.metrics_port} is set (blocks until it listens). */
+  public OpsWiring(ParleyConfig cfg, Metrics metrics, Stores stores, Vertx vertx) {
     this.cfg =
         cfg.ops() == null ? new ParleyConfig.Ops("", 0, "127.0.0.1", "", "backups") : cfg.ops();
     this.metrics = metrics;
@@ -42,6 +43,9 @@ public final class OpsWiring implements AutoCloseable {
     this.backups =
         new BackupService(stores.database(), cfg.store().dataDir(), this.cfg.backupDir());
     LogFormat.apply(cfg.log() == null ? null : cfg.log().format());
+    if (this.cfg.metricsPort() > 0) {
+      startMetricsServer(vertx);
+    }
   }
 
   /** {@code stores} with its message store timed. */
@@ -91,12 +95,9 @@ public final class OpsWiring implements AutoCloseable {
   }
 
   /** {@code /health/*}, {@code /metrics} (unless on its own port) and {@code /admin/backup}. */
-  public void mount(Router r, Vertx vertx) {
+  public void mount(Router r) {
     boolean ownPort = cfg.metricsPort() > 0;
     new OpsRoutes(metrics, stores.database()).mount(r, ownPort ? null : this::metricsAllowed);
-    if (ownPort) {
-      startMetricsServer(vertx);
-    }
     r.post("/admin/backup")
         .handler(
             Http.blocking(
