@@ -128,6 +128,9 @@ public final class FrameHandler {
       return;
     }
     countIn(type.asText());
+    if (log.isDebugEnabled()) {
+      log.debug("frame {}", type.asText().length() > 32 ? "(long type)" : type.asText());
+    }
     try {
       switch (type.asText()) {
         case "send" -> send(c, frame);

@@ -26,6 +26,7 @@ import org.slf4j.MDC;
  */
 public final class OpsWiring implements AutoCloseable {
   public static final String REQUEST_ID = "request_id";
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OpsWiring.class);
   private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
   private final ParleyConfig.Ops cfg;
@@ -77,6 +78,10 @@ public final class OpsWiring implements AutoCloseable {
                     }
                   });
               MDC.put(REQUEST_ID, rid);
+              if (log.isDebugEnabled()) {
+                // the path only: query strings may carry tokens (?access_token=) or search terms
+                log.debug("http {} {}", ctx.request().method(), ctx.request().path());
+              }
               try {
                 ctx.next();
               } finally {
