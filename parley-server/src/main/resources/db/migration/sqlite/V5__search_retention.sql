@@ -2,9 +2,11 @@
 
 -- Full-text index of searchable message text: text bodies, media captions, document file names.
 -- Never encrypted or system bodies. rowid = message_id; conversation_id and seq locate the row in
--- messages. Case and accents are folded by the tokenizer.
+-- messages. Case and accents are folded by the tokenizer. conv holds one token 'c<conversation id>'
+-- so that a query can be narrowed to the user's conversations inside the index.
 CREATE VIRTUAL TABLE message_fts USING fts5(
   text,
+  conv,
   conversation_id UNINDEXED,
   seq UNINDEXED,
   tokenize = 'unicode61 remove_diacritics 2'
@@ -14,8 +16,8 @@ CREATE VIRTUAL TABLE message_fts USING fts5(
 CREATE TRIGGER message_fts_insert AFTER INSERT ON messages
 WHEN json_valid(new.body) AND json_extract(new.body, '$.kind') IN ('text', 'media', 'document')
 BEGIN
-  INSERT INTO message_fts (rowid, text, conversation_id, seq)
-  SELECT new.message_id, t, new.conversation_id, new.seq
+  INSERT INTO message_fts (rowid, text, conv, conversation_id, seq)
+  SELECT new.message_id, t, 'c' || new.conversation_id, new.conversation_id, new.seq
   FROM (SELECT CASE json_extract(new.body, '$.kind')
                  WHEN 'text' THEN json_extract(new.body, '$.text')
                  WHEN 'media' THEN json_extract(new.body, '$.caption')
@@ -30,8 +32,8 @@ BEGIN
 END;
 
 -- messages stored before this migration
-INSERT INTO message_fts (rowid, text, conversation_id, seq)
-SELECT message_id, t, conversation_id, seq
+INSERT INTO message_fts (rowid, text, conv, conversation_id, seq)
+SELECT message_id, t, 'c' || conversation_id, conversation_id, seq
 FROM (SELECT message_id, conversation_id, seq,
              CASE json_extract(body, '$.kind')
                WHEN 'text' THEN json_extract(body, '$.text')

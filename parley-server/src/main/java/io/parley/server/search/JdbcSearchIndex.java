@@ -44,20 +44,29 @@ abstract class JdbcSearchIndex implements SearchIndex {
   /** Binds the key of one hit for {@link #detailSql} at {@code p}; returns the next index. */
   abstract int bindKey(PreparedStatement ps, int p, long[] hit) throws SQLException;
 
-  /** The backend's query syntax for {@code terms}. */
-  abstract String query(SearchTerms terms);
+  /**
+   * The backend's query text for {@code terms}, for {@code userId} (optionally in one
+   * conversation); may read on {@code c}, in the same snapshot as the search.
+   */
+  abstract String query(Connection c, SearchTerms terms, long userId, Long conversationId)
+      throws SQLException;
 
   @Override
   public SearchPage search(
       long userId, SearchTerms terms, Long conversationId, SearchCursor after, int limit) {
-    String q = query(terms);
     SearchCursor from = after == null ? new SearchCursor(-Double.MAX_VALUE, Long.MIN_VALUE) : after;
-    return db.read(c -> search(c, q, userId, conversationId, from, limit));
+    return db.read(
+        c ->
+            search(
+                c, query(c, terms, userId, conversationId), userId, conversationId, from, limit));
   }
 
   private SearchPage search(
       Connection c, String q, long userId, Long conversationId, SearchCursor from, int limit)
       throws SQLException {
+    if (q == null) {
+      return new SearchPage(List.of(), false);
+    }
     List<long[]> ids = new ArrayList<>(); // message id, score bits, conversation id, seq
     try (PreparedStatement ps = c.prepareStatement(pageSql(conversationId != null))) {
       int p = 1;

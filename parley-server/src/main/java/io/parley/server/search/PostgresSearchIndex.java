@@ -28,7 +28,7 @@ public final class PostgresSearchIndex extends JdbcSearchIndex {
   }
 
   @Override
-  String query(SearchTerms terms) {
+  String query(java.sql.Connection c, SearchTerms terms, long userId, Long conversationId) {
     return terms.tsquery();
   }
 

@@ -1,8 +1,12 @@
 package io.parley.server.search;
 
 import io.parley.server.store.Database;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * {@link SearchIndex} on the SQLite FTS5 table {@code message_fts} (tokenizer {@code unicode61
@@ -18,15 +22,51 @@ public final class SqliteSearchIndex extends JdbcSearchIndex {
     }
   }
 
+  /** Above this many conversations the query is not narrowed inside the index. */
+  static final int MAX_PREFILTER_CONVERSATIONS = 2000;
+
+  /**
+   * The terms restricted to the {@code text} column, AND the user's conversations as {@code conv}
+   * tokens: the index intersects both, so a common word costs in proportion to its hits in the
+   * user's conversations, not in the whole store. This only narrows; the authoritative visibility
+   * check is the predicate in {@link #pageSql}.
+   */
   @Override
-  String query(SearchTerms terms) {
-    return terms.fts5();
+  String query(Connection c, SearchTerms terms, long userId, Long conversationId)
+      throws SQLException {
+    String text = "text : (" + terms.fts5() + ")";
+    List<Long> conversations = new ArrayList<>();
+    if (conversationId != null) {
+      conversations.add(conversationId);
+    } else {
+      // visibility: the conversations whose messages the user may see (current memberships)
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT conversation_id FROM members WHERE user_id = ?")) {
+        ps.setLong(1, userId);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            conversations.add(rs.getLong(1));
+          }
+        }
+      }
+    }
+    if (conversations.isEmpty()) {
+      return null;
+    }
+    if (conversations.size() > MAX_PREFILTER_CONVERSATIONS) {
+      return text;
+    }
+    StringBuilder sb = new StringBuilder(text).append(" AND conv : (");
+    for (int i = 0; i < conversations.size(); i++) {
+      sb.append(i == 0 ? "\"c" : " OR \"c").append(conversations.get(i)).append('"');
+    }
+    return sb.append(')').toString();
   }
 
   @Override
   String pageSql(boolean inConversation) {
     return "SELECT mid, score, cid, seq FROM ("
-        + "SELECT f.rowid AS mid, bm25(message_fts) AS score, f.conversation_id AS cid, f.seq AS seq"
+        + "SELECT f.rowid AS mid, bm25(message_fts, 1.0, 0.0) AS score, f.conversation_id AS cid, f.seq AS seq"
         + " FROM message_fts f"
         + " WHERE message_fts MATCH ?"
         + (inConversation ? " AND f.conversation_id = ?" : "")

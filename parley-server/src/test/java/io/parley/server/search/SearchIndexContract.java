@@ -141,6 +141,9 @@ abstract class SearchIndexContract {
             "(hello) * goodbye^ {and}")) {
       assertThat(ids(search(ALICE, q, null))).as(q).containsExactly(m.messageId());
     }
+    assertThat(search(ALICE, "c" + AB, null).hits())
+        .as("index-internal conversation tokens are not words")
+        .isEmpty();
     for (String q : List.of("hello \"unbalanced", "col:* -xyz", "zz\"", "zz*", "zz'", "\\zz")) {
       assertThat(search(ALICE, q, null).hits()).as(q).isEmpty();
     }
