@@ -51,8 +51,7 @@ public final class OpsWiring implements AutoCloseable {
 
   /** {@code stores} with its message store timed. */
   public Stores metered(Stores s) {
-    return new Stores(
-        s.database(), s.users(), s.conversations(), new MeteredMessageStore(s.messages(), metrics));
+    return s.withMessages(new MeteredMessageStore(s.messages(), metrics));
   }
 
   public Broker metered(Broker b) {
