@@ -27,7 +27,7 @@ import org.HdrHistogram.Histogram;
  * <pre>
  * java -cp parley-bench/target/parley-bench-*.jar:$(cat cp.txt) io.parley.bench.SearchBench \
  *   [--store sqlite|postgres] [--messages 1000000] [--conversations 10000] [--users 1000] \
- *   [--queries 500] [--dir DIR] [--postgres-url URL]
+ *   [--queries 500] [--dir DIR] [--postgres-url URL] [--no-index true]
  * </pre>
  *
  * Texts are 4 to 16 words drawn with a Zipf-like law from 20,000 synthetic words plus a few common
@@ -83,6 +83,21 @@ public final class SearchBench {
     String[] vocab = vocabulary(rnd, 20_000);
     try (Stores s = Stores.open(ConfigLoader.load(null, Map.of(), o).store())) {
       SearchIndex index = SearchWiring.index(s.database());
+      boolean noIndex = Boolean.parseBoolean(a.getOrDefault("no-index", "false"));
+      if (noIndex) {
+        // measures what indexing costs the append path: the same fill without the trigger
+        s.database()
+            .write(
+                c -> {
+                  try (java.sql.Statement st = c.createStatement()) {
+                    st.execute(
+                        store.equals("sqlite")
+                            ? "DROP TRIGGER message_fts_insert"
+                            : "DROP TRIGGER message_search_insert ON messages");
+                  }
+                  return null;
+                });
+      }
       // conversations with 2..5 members
       List<long[]> members = new ArrayList<>();
       for (int c = 0; c < conversations; c++) {
@@ -129,8 +144,11 @@ public final class SearchBench {
         }
       }
       System.out.printf(
-          "fill: %,d messages in %.1f s = %.0f msg/s (1,000 per transaction, indexed)%n",
-          messages, secs(t0), messages / secs(t0));
+          "fill: %,d messages in %.1f s = %.0f msg/s (1,000 per transaction, %s)%n",
+          messages, secs(t0), messages / secs(t0), noIndex ? "NOT indexed" : "indexed");
+      if (noIndex) {
+        return;
+      }
 
       Map<String, Histogram> hist = new LinkedHashMap<>();
       Map<String, long[]> hits = new LinkedHashMap<>();
