@@ -9,7 +9,9 @@ CREATE VIRTUAL TABLE message_fts USING fts5(
   conv,
   conversation_id UNINDEXED,
   seq UNINDEXED,
-  tokenize = 'unicode61 remove_diacritics 2'
+  tokenize = 'unicode61 remove_diacritics 2',
+  -- prefix indexes for the 2- and 3-letter prefixes typed first (search as you type)
+  prefix = '2 3'
 );
 
 -- Indexed in the inserting transaction (the group commit), removed with the message.
