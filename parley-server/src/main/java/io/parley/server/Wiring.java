@@ -26,7 +26,6 @@ import io.parley.server.messaging.ReceiptService;
 import io.parley.server.messaging.Snowflake;
 import io.parley.server.ops.ApiDocsRoutes;
 import io.parley.server.ops.Metrics;
-import io.parley.server.ops.OpsRoutes;
 import io.parley.server.presence.PresenceRoutes;
 import io.parley.server.presence.PresenceService;
 import io.parley.server.store.Stores;
@@ -57,6 +56,8 @@ public final class Wiring implements AutoCloseable {
   private final Mounter mounter;
   private final io.parley.server.push.PushWiring push;
   private io.parley.server.media.MediaWiring media;
+  private final io.parley.server.retention.RetentionWiring retention;
+  private final io.parley.server.ops.OpsWiring ops;
 
   private Wiring(
       Stores stores,
@@ -68,7 +69,9 @@ public final class Wiring implements AutoCloseable {
       Gateway gateway,
       ConnectionRegistry connections,
       Mounter mounter,
-      io.parley.server.push.PushWiring push) {
+      io.parley.server.push.PushWiring push,
+      io.parley.server.retention.RetentionWiring retention,
+      io.parley.server.ops.OpsWiring ops) {
     this.stores = stores;
     this.metrics = metrics;
     this.workers = workers;
@@ -79,6 +82,8 @@ public final class Wiring implements AutoCloseable {
     this.connections = connections;
     this.mounter = mounter;
     this.push = push;
+    this.retention = retention;
+    this.ops = ops;
   }
 
   /** Builds on a store being opened (and migrated) concurrently with the rest of start-up. */
@@ -101,6 +106,10 @@ public final class Wiring implements AutoCloseable {
   private static Wiring build(ParleyConfig cfg, Vertx vertx, Clock clock, Stores stores) {
     Snowflake ids = new Snowflake(cfg.node().id(), clock);
     Metrics metrics = new Metrics();
+    // operations (F16): timed message store, metered broker, request ids, /metrics access, backup
+    io.parley.server.ops.OpsWiring ops =
+        new io.parley.server.ops.OpsWiring(cfg, metrics, stores, vertx);
+    stores = ops.metered(stores);
     ExecutorService workers = workers();
 
     // auth
@@ -111,7 +120,7 @@ public final class Wiring implements AutoCloseable {
 
     // delivery
     ConnectionRegistry connections = new ConnectionRegistry();
-    Broker broker = new InMemoryBroker(connections);
+    Broker broker = ops.metered(new InMemoryBroker(connections));
     // revocation closes the device's sockets (cluster mode: route the event through the broker)
     tokens.setRevocationListener(connections.revoked());
 
@@ -184,6 +193,8 @@ public final class Wiring implements AutoCloseable {
             clock,
             connections.revoked(),
             abuse.messages());
+    frames.setMetrics(metrics);
+    sync.setMetrics(metrics);
     Gateway gateway =
         new Gateway(
             vertx,
@@ -220,8 +231,16 @@ public final class Wiring implements AutoCloseable {
     io.parley.server.keys.KeysWiring keys =
         io.parley.server.keys.KeysWiring.build(cfg.keys(), clock, stores, connections);
 
+    // search, retention, operations (F10/F15/F16)
+    io.parley.server.search.SearchWiring search =
+        new io.parley.server.search.SearchWiring(stores, tokens);
+    io.parley.server.retention.RetentionWiring retention =
+        new io.parley.server.retention.RetentionWiring(
+            cfg.retention(), stores, messaging, metrics, tokens, clock);
+
     Mounter mounter =
         router -> {
+          ops.mountFirst(router);
           HttpHygiene.mount(router, cfg.server());
           abuse.mount(router);
           push.mount(router, tokens, clock);
@@ -229,13 +248,18 @@ public final class Wiring implements AutoCloseable {
           media.mount(router);
           new AuthRoutes(auth, tokens).mount(router);
           new DeviceRoutes(auth, tokens).mount(router);
-          new ConversationRoutes(
-                  conversations, groups, messaging, receipts, tokens, abuse.messages())
+          retention
+              .extend(
+                  new ConversationRoutes(
+                      conversations, groups, messaging, receipts, tokens, abuse.messages()))
               .mount(router);
           new PresenceRoutes(presence, tokens).mount(router);
-          new OpsRoutes(metrics, stores.database()).mount(router);
+          ops.mount(router);
           new ApiDocsRoutes().mount(router);
           new io.parley.server.web.WebRoutes().mount(router);
+          // search, retention, operations (F10/F15/F16)
+          search.mount(router);
+          retention.mount(router);
         };
     Wiring w =
         new Wiring(
@@ -248,7 +272,9 @@ public final class Wiring implements AutoCloseable {
             gateway,
             connections,
             mounter,
-            push);
+            push,
+            retention,
+            ops);
     w.media = media;
     return w;
   }
@@ -300,8 +326,14 @@ public final class Wiring implements AutoCloseable {
     return media;
   }
 
+  public io.parley.server.retention.RetentionWiring retention() {
+    return retention;
+  }
+
   @Override
   public void close() {
+    retention.close();
+    ops.close();
     writer.close();
     push.close();
     receipts.close();

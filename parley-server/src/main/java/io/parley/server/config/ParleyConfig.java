@@ -16,7 +16,11 @@ public record ParleyConfig(
     Push push,
     Keys keys,
     Limits limits,
-    Media media) {
+    Media media,
+    // search, retention, operations (F10/F15/F16)
+    Retention retention,
+    Ops ops,
+    Log log) {
 
   public record Node(int id) {}
 
@@ -182,4 +186,17 @@ public record ParleyConfig(
       String s3Bucket,
       String s3AccessKey,
       String s3SecretKey) {}
+
+  // search, retention, operations (F10/F15/F16)
+
+  public record Retention(int days, long intervalMs, int batchSize, long batchPauseMs) {}
+
+  public record Ops(
+      String metricsToken,
+      int metricsPort,
+      String metricsHost,
+      String adminToken,
+      String backupDir) {}
+
+  public record Log(String format) {}
 }

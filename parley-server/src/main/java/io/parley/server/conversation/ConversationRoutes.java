@@ -12,6 +12,8 @@ import io.parley.server.messaging.MessagingService;
 import io.parley.server.messaging.ReceiptService;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
 
 /** REST: conversations, history, REST send and read marks, and groups (API.md). */
 public final class ConversationRoutes {
@@ -35,6 +37,24 @@ public final class ConversationRoutes {
     this.messaging = messaging;
     this.receipts = receipts;
     this.auth = auth;
+  }
+
+  /** A {@code PATCH /v1/groups/{id}} field owned by another feature. */
+  @FunctionalInterface
+  public interface GroupPatchField {
+    /**
+     * Validates the field in {@code body} (throwing {@code invalid_argument}) and returns what
+     * applies it after the rename, or null when the field is absent.
+     */
+    Runnable prepare(long callerId, long groupId, ObjectNode body);
+  }
+
+  private final List<GroupPatchField> patchFields = new ArrayList<>();
+
+  /** Adds a field handled by {@code PATCH /v1/groups/{id}}; call before {@link #mount}. */
+  public ConversationRoutes withPatchField(GroupPatchField field) {
+    patchFields.add(field);
+    return this;
   }
 
   public void mount(Router r) {
@@ -100,7 +120,21 @@ public final class ConversationRoutes {
                     }
                     history = h.booleanValue();
                   }
-                  return Response.ok(groups.update(me(ctx).userId(), id, name, history));
+                  // fields of other features (retention_days): validated before any change
+                  List<Runnable> extra = new ArrayList<>();
+                  for (GroupPatchField f : patchFields) {
+                    Runnable apply = f.prepare(me(ctx).userId(), id, body);
+                    if (apply != null) {
+                      extra.add(apply);
+                    }
+                  }
+                  if (name == null && history == null) {
+                    extra.forEach(Runnable::run);
+                    return Response.ok(groups.get(me(ctx).userId(), id));
+                  }
+                  var updated = groups.update(me(ctx).userId(), id, name, history);
+                  extra.forEach(Runnable::run);
+                  return Response.ok(updated);
                 }));
     r.post("/v1/groups/:id/members")
         .handler(

@@ -75,12 +75,48 @@ public final class FrameHandler {
     this.clock = clock;
   }
 
+  // --- F16: metrics and log context ---
+  private volatile io.parley.server.ops.Metrics metrics;
+
+  /** Counts frames in, acks/pongs out and errors by code in {@code metrics}. */
+  public void setMetrics(io.parley.server.ops.Metrics metrics) {
+    this.metrics = metrics;
+  }
+
+  private void countIn(String type) {
+    io.parley.server.ops.Metrics m = metrics;
+    if (m != null) {
+      m.frameIn(type);
+    }
+  }
+
+  private void countOut(String type) {
+    io.parley.server.ops.Metrics m = metrics;
+    if (m != null) {
+      m.framesOut(type, 1);
+    }
+  }
+
   void onBinary(Connection c, ByteBuf b) {
     c.touch(clock.millis());
     error(c, ErrorCode.BAD_FRAME, "frames must be JSON text messages", null);
   }
 
+  /** The log context id of a connection: device id and identity. */
+  static String connectionId(Connection c) {
+    return c.deviceId() + "-" + Integer.toHexString(System.identityHashCode(c));
+  }
+
   void onText(Connection c, String text) {
+    org.slf4j.MDC.put("connection_id", connectionId(c));
+    try {
+      handleText(c, text);
+    } finally {
+      org.slf4j.MDC.remove("connection_id");
+    }
+  }
+
+  private void handleText(Connection c, String text) {
     if (refused(c)) {
       return;
     }
@@ -105,6 +141,10 @@ public final class FrameHandler {
       error(c, ErrorCode.BAD_FRAME, "frame has no type", null);
       return;
     }
+    countIn(type.asText());
+    if (log.isDebugEnabled()) {
+      log.debug("frame {}", type.asText().length() > 32 ? "(long type)" : type.asText());
+    }
     try {
       switch (type.asText()) {
         case "send" -> {
@@ -119,7 +159,10 @@ public final class FrameHandler {
         case "presence_subscribe" ->
             serial(c, frame, null, () -> presence.subscribe(c, userIds(frame)));
         case "presence_unsubscribe" -> presence.unsubscribe(c, userIds(frame));
-        case "ping" -> c.send(PONG);
+        case "ping" -> {
+          c.send(PONG);
+          countOut("pong");
+        }
         default -> error(c, ErrorCode.BAD_FRAME, "unknown frame type: " + type.asText(), null);
       }
     } catch (ApiException e) {
@@ -197,6 +240,7 @@ public final class FrameHandler {
             (r, t) -> {
               if (t == null) {
                 c.send(MessageJson.ack(r.message()));
+                countOut("ack");
               } else {
                 Throwable cause =
                     t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
@@ -246,6 +290,7 @@ public final class FrameHandler {
           if (refused(c)) {
             return;
           }
+          org.slf4j.MDC.put("connection_id", connectionId(c));
           try {
             task.run();
           } catch (ApiException e) {
@@ -258,6 +303,8 @@ public final class FrameHandler {
           } catch (RuntimeException e) {
             log.error("frame handling failed", e);
             error(c, ErrorCode.INTERNAL, "internal error", clientMsgId);
+          } finally {
+            org.slf4j.MDC.remove("connection_id");
           }
         });
   }
@@ -318,6 +365,11 @@ public final class FrameHandler {
   private void error(
       Connection c, ErrorCode code, String message, String clientMsgId, Long retryAfterMs) {
     c.send(Json.write(new Frames.Error(code.wire(), message, clientMsgId, retryAfterMs)));
+    io.parley.server.ops.Metrics m = metrics;
+    if (m != null) {
+      m.framesOut("error", 1);
+      m.error(code.wire(), "websocket");
+    }
     boolean clientFault = code == ErrorCode.BAD_FRAME || code == ErrorCode.INVALID_ARGUMENT;
     if (clientFault && c.countError(clock.millis(), ERROR_WINDOW_MS) > MAX_ERRORS_PER_WINDOW) {
       c.close(CloseCodes.RATE_LIMITED, "too many bad frames");

@@ -84,6 +84,14 @@ public final class SyncService {
     }
   }
 
+  // --- F16: metrics ---
+  private volatile io.parley.server.ops.Metrics metrics;
+
+  /** Counts replayed message frames ({@code parley_frames_out_total{type="message"}}). */
+  public void setMetrics(io.parley.server.ops.Metrics metrics) {
+    this.metrics = metrics;
+  }
+
   /** Replays the visible messages after the device's position (never those from while out). */
   private int replayConversation(Connection c, Map.Entry<Long, Long> e, List<SeqRange> ranges)
       throws InterruptedException {
@@ -101,6 +109,10 @@ public final class SyncService {
         sent++;
       }
       e.setValue(after);
+      io.parley.server.ops.Metrics mt = metrics;
+      if (mt != null && !page.isEmpty()) {
+        mt.framesOut("message", page.size());
+      }
       if (page.size() < PAGE) {
         break;
       }

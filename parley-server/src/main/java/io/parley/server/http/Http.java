@@ -46,7 +46,21 @@ public final class Http {
   public static Handler<RoutingContext> blocking(BlockingRoute route) {
     return ctx ->
         ctx.vertx()
-            .executeBlocking(() -> route.handle(ctx), false)
+            .executeBlocking(
+                () -> {
+                  // log context of the request (set by OpsWiring) on the worker thread
+                  String rid = ctx.get("request_id");
+                  if (rid == null) {
+                    return route.handle(ctx);
+                  }
+                  org.slf4j.MDC.put("request_id", rid);
+                  try {
+                    return route.handle(ctx);
+                  } finally {
+                    org.slf4j.MDC.remove("request_id");
+                  }
+                },
+                false)
             .onComplete(
                 ar -> {
                   if (ar.succeeded()) {

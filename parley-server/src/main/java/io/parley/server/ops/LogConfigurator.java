@@ -4,7 +4,6 @@ import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
@@ -24,14 +23,19 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         || LogConfigurator.class.getClassLoader().getResource("logback-test.xml") != null) {
       return ExecutionStatus.INVOKE_NEXT_IF_ANY;
     }
-    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-    encoder.setContext(ctx);
-    encoder.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSX} %-5level [%thread] %logger{36} - %msg%n");
-    encoder.start();
     ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
     console.setContext(ctx);
     console.setName("OUT");
-    console.setEncoder(encoder);
+    // log.format (F16): PARLEY_LOG_FORMAT=json from the start; a config file's setting is applied
+    // by LogFormat once the configuration is loaded
+    if ("json".equalsIgnoreCase(System.getenv("PARLEY_LOG_FORMAT"))) {
+      JsonLogEncoder json = new JsonLogEncoder();
+      json.setContext(ctx);
+      json.start();
+      console.setEncoder(json);
+    } else {
+      console.setEncoder(LogFormat.textEncoder(ctx));
+    }
     console.start();
     AsyncAppender async = new AsyncAppender();
     async.setContext(ctx);

@@ -61,11 +61,34 @@ public final class Database implements Closeable {
   private final HikariDataSource pool;
   private final Connection writer; // SQLite only
   private final ReentrantLock writeLock = new ReentrantLock();
+  private Path sqliteFile; // SQLite only
 
   private Database(Dialect dialect, HikariDataSource pool, Connection writer) {
     this.dialect = dialect;
     this.pool = pool;
     this.writer = writer;
+  }
+
+  /**
+   * SQLite only: writes a consistent copy of the live database to {@code target} (which must not
+   * exist) with {@code VACUUM INTO}, on a connection of its own. It reads one snapshot (WAL lets
+   * the writer go on meanwhile), so the copy holds every transaction committed before it started.
+   */
+  public void backupSqliteTo(Path target) {
+    if (dialect != Dialect.SQLITE) {
+      throw new UnsupportedOperationException("online backup is SQLite only; use pg_dump");
+    }
+    try (Connection c =
+            java.sql.DriverManager.getConnection("jdbc:sqlite:" + sqliteFile.toAbsolutePath());
+        java.sql.PreparedStatement ps = c.prepareStatement("VACUUM INTO ?")) {
+      try (java.sql.Statement st = c.createStatement()) {
+        st.execute("PRAGMA busy_timeout = " + SQLITE_BUSY_TIMEOUT_MS);
+      }
+      ps.setString(1, target.toAbsolutePath().toString());
+      ps.execute();
+    } catch (SQLException e) {
+      throw new StoreException("backup failed: " + e.getMessage(), e);
+    }
   }
 
   /** Opens (creating and migrating if needed) the database configured by {@code cfg}. */
@@ -109,7 +132,9 @@ public final class Database implements Closeable {
       hc.setMinimumIdle(1);
       hc.setConnectionInitSql("PRAGMA query_only = true");
       readers = new HikariDataSource(hc);
-      return new Database(Dialect.SQLITE, readers, writer);
+      Database db = new Database(Dialect.SQLITE, readers, writer);
+      db.sqliteFile = file;
+      return db;
     } catch (SQLException | RuntimeException e) {
       closeQuietly(writer);
       if (readers != null) {

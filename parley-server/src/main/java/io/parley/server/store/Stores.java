@@ -32,6 +32,11 @@ public record Stores(
     };
   }
 
+  /** The same stores with {@code messages} instead (e.g. a metered wrapper). */
+  public Stores withMessages(MessageStore messages) {
+    return new Stores(database, users, conversations, messages);
+  }
+
   @Override
   public void close() {
     database.close();

@@ -31,8 +31,8 @@ class WebClientMediaSearchIT extends WebTestBase {
   void imageAndDocumentUploadShownToTheOtherSide() throws Exception {
     TestUser aliceU = node.user("alice");
     TestUser bobU = node.user("bob");
-    named(aliceU, "Alice Cooper");
-    named(bobU, "Bob Dylan");
+    String aliceName = named(aliceU, "Alice Cooper");
+    String bobName = named(bobU, "Bob Dylan");
     aliceU.http().createDirect(bobU.id());
     WebPage alice = desktop().logIn(aliceU.username());
     WebPage bob = desktop().logIn(bobU.username());

@@ -1,0 +1,29 @@
+package io.parley.server.search;
+
+import io.parley.server.http.Authenticator;
+import io.parley.server.store.Database;
+import io.parley.server.store.Stores;
+import io.vertx.ext.web.Router;
+
+/** Builds search on the node's store (the index of its dialect) and mounts its route. */
+public final class SearchWiring {
+  private final SearchService service;
+  private final Authenticator auth;
+
+  public SearchWiring(Stores stores, Authenticator auth) {
+    this.service = new SearchService(index(stores.database()), stores.conversations());
+    this.auth = auth;
+  }
+
+  /** The search index of {@code db}'s dialect. */
+  public static SearchIndex index(Database db) {
+    return switch (db.dialect()) {
+      case SQLITE -> new SqliteSearchIndex(db);
+      case POSTGRES -> new PostgresSearchIndex(db);
+    };
+  }
+
+  public void mount(Router router) {
+    new SearchRoutes(service, auth).mount(router);
+  }
+}

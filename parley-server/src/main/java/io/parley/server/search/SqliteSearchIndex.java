@@ -1,0 +1,102 @@
+package io.parley.server.search;
+
+import io.parley.server.store.Database;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@link SearchIndex} on the SQLite FTS5 table {@code message_fts} (tokenizer {@code unicode61
+ * remove_diacritics 2}; rowid = message id), filled and emptied by triggers on {@code messages}.
+ * Ranked by {@code bm25()} (lower is better), excerpts by {@code snippet()}.
+ */
+public final class SqliteSearchIndex extends JdbcSearchIndex {
+
+  public SqliteSearchIndex(Database db) {
+    super(db);
+    if (db.dialect() != Database.Dialect.SQLITE) {
+      throw new IllegalArgumentException("not a SQLite database");
+    }
+  }
+
+  /** Above this many conversations the query is not narrowed inside the index. */
+  static final int MAX_PREFILTER_CONVERSATIONS = 2000;
+
+  /**
+   * The terms restricted to the {@code text} column, AND the user's conversations as {@code conv}
+   * tokens: the index intersects both, so a common word costs in proportion to its hits in the
+   * user's conversations, not in the whole store. This only narrows; the authoritative visibility
+   * check is the predicate in {@link #pageSql}.
+   */
+  @Override
+  String query(Connection c, SearchTerms terms, long userId, Long conversationId)
+      throws SQLException {
+    String text = "text : (" + terms.fts5() + ")";
+    List<Long> conversations = new ArrayList<>();
+    if (conversationId != null) {
+      conversations.add(conversationId);
+    } else {
+      // visibility: the conversations whose messages the user may see (current memberships)
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT conversation_id FROM members WHERE user_id = ?")) {
+        ps.setLong(1, userId);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            conversations.add(rs.getLong(1));
+          }
+        }
+      }
+    }
+    if (conversations.isEmpty()) {
+      return null;
+    }
+    if (conversations.size() > MAX_PREFILTER_CONVERSATIONS) {
+      return text;
+    }
+    StringBuilder sb = new StringBuilder(text).append(" AND conv : (");
+    for (int i = 0; i < conversations.size(); i++) {
+      sb.append(i == 0 ? "\"c" : " OR \"c").append(conversations.get(i)).append('"');
+    }
+    return sb.append(')').toString();
+  }
+
+  @Override
+  String pageSql(boolean inConversation) {
+    return "SELECT mid, score, cid, seq FROM ("
+        + "SELECT f.rowid AS mid, bm25(message_fts, 1.0, 0.0) AS score, f.conversation_id AS cid, f.seq AS seq"
+        + " FROM message_fts f"
+        + " WHERE message_fts MATCH ?"
+        + (inConversation ? " AND f.conversation_id = ?" : "")
+        // visibility: the one place that decides which hits the user may see (current members).
+        // A visible-seq-range rule adds its predicate on f.seq here.
+        + " AND EXISTS (SELECT 1 FROM members v"
+        + " WHERE v.conversation_id = f.conversation_id AND v.user_id = ?)"
+        + ") WHERE score > ? OR (score = ? AND mid > ?)"
+        + " ORDER BY score, mid LIMIT ?";
+  }
+
+  @Override
+  int bindKey(PreparedStatement ps, int p, long[] hit) throws SQLException {
+    ps.setLong(p, hit[0]);
+    return p + 1;
+  }
+
+  @Override
+  String detailSql(int n) {
+    return "SELECT "
+        + MESSAGE_COLS
+        + ", snippet(message_fts, 0, '"
+        + Snippets.START
+        + "', '"
+        + Snippets.STOP
+        + "', '…', 24)"
+        + " FROM message_fts f"
+        + " JOIN messages m ON m.conversation_id = f.conversation_id AND m.seq = f.seq"
+        + " WHERE message_fts MATCH ? AND f.rowid IN ("
+        + placeholders(n)
+        + ")";
+  }
+}

@@ -1,0 +1,11 @@
+package io.parley.server.retention;
+
+import io.parley.server.testsupport.TestDatabases;
+import io.parley.server.testsupport.TestDatabases.TestDb;
+
+class SqliteRetentionJobTest extends RetentionJobContract {
+  @Override
+  protected TestDb newDatabase() {
+    return TestDatabases.sqlite();
+  }
+}
