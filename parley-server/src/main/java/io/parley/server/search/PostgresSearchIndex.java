@@ -41,10 +41,10 @@ public final class PostgresSearchIndex extends JdbcSearchIndex {
         + CONFIG
         + ", ?) q WHERE s.tsv @@ q"
         + (inConversation ? " AND s.conversation_id = ?" : "")
-        // visibility: the one place that decides which hits the user may see (current members).
-        // A visible-seq-range rule adds its predicate on s.seq here.
-        + " AND EXISTS (SELECT 1 FROM members v"
-        + " WHERE v.conversation_id = s.conversation_id AND v.user_id = ?)"
+        // visibility: the same rule as history (a current member, and only the messages sent
+        // during the user's membership periods), one parameter: the user id
+        + " AND "
+        + io.parley.server.store.VisibleMessagesSql.visibleTo("s")
         + ") h WHERE score > ? OR (score = ? AND mid > ?)"
         + " ORDER BY score, mid LIMIT ?";
   }

@@ -70,10 +70,10 @@ public final class SqliteSearchIndex extends JdbcSearchIndex {
         + " FROM message_fts f"
         + " WHERE message_fts MATCH ?"
         + (inConversation ? " AND f.conversation_id = ?" : "")
-        // visibility: the one place that decides which hits the user may see (current members).
-        // A visible-seq-range rule adds its predicate on f.seq here.
-        + " AND EXISTS (SELECT 1 FROM members v"
-        + " WHERE v.conversation_id = f.conversation_id AND v.user_id = ?)"
+        // visibility: the same rule as history (a current member, and only the messages sent
+        // during the user's membership periods), one parameter: the user id
+        + " AND "
+        + io.parley.server.store.VisibleMessagesSql.visibleTo("f")
         + ") WHERE score > ? OR (score = ? AND mid > ?)"
         + " ORDER BY score, mid LIMIT ?";
   }

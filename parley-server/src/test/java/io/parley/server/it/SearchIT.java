@@ -77,6 +77,41 @@ class SearchIT extends SharedNode {
   }
 
   @Test
+  void searchFollowsHistoryVisibility() throws Exception {
+    TestUser owner = node.user("owner");
+    TestUser late = node.user("late");
+    TestUser gone = node.user("gone");
+    String g = owner.http().createGroup("wombats", List.of(gone.id())).conversationId();
+    ParleyClient o = owner.connect();
+    o.sendText(g, "wombat before late joined").get(5, TimeUnit.SECONDS);
+    owner.http().addMembers(g, List.of(late.id()));
+    o.sendText(g, "wombat after late joined").get(5, TimeUnit.SECONDS);
+    owner.http().removeMember(g, gone.id());
+    o.sendText(g, "wombat while gone was out").get(5, TimeUnit.SECONDS);
+    owner.http().addMembers(g, List.of(gone.id()));
+    o.sendText(g, "wombat after gone came back").get(5, TimeUnit.SECONDS);
+
+    assertThat(texts(search(owner, "q=wombat&limit=100", 200))).hasSize(4);
+    // a member added later does not find what was sent before it joined
+    assertThat(texts(search(late, "q=wombat&limit=100", 200)))
+        .containsExactlyInAnyOrder(
+            "wombat after late joined", "wombat while gone was out", "wombat after gone came back");
+    // a removed-then-re-added member never finds what was sent while it was out
+    assertThat(texts(search(gone, "q=wombat&limit=100", 200)))
+        .containsExactlyInAnyOrder(
+            "wombat before late joined", "wombat after late joined", "wombat after gone came back");
+    // once removed, nothing of the group at all
+    owner.http().removeMember(g, late.id());
+    assertThat(texts(search(late, "q=wombat&limit=100", 200))).isEmpty();
+  }
+
+  private static List<String> texts(JsonNode page) {
+    List<String> out = new ArrayList<>();
+    page.get("results").forEach(r -> out.add(r.get("message").get("body").get("text").asText()));
+    return out;
+  }
+
+  @Test
   void badRequestsGetPreciseErrors() throws Exception {
     TestUser u = node.user("searcher");
     assertThat(errorCode(search(u, "", 400))).isEqualTo("invalid_argument");
