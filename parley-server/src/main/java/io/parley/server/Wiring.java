@@ -201,8 +201,22 @@ public final class Wiring implements AutoCloseable {
     io.parley.server.keys.KeysWiring keys =
         io.parley.server.keys.KeysWiring.build(cfg.keys(), clock, stores, connections);
 
+    // fallback transport (F19): SSE stream and the REST stand-ins for client frames
+    io.parley.server.sse.SseRoutes sse =
+        new io.parley.server.sse.SseRoutes(
+            gateway,
+            connections,
+            tokens,
+            stores.messages(),
+            memberships,
+            receipts,
+            presence,
+            broker,
+            clock);
+
     Mounter mounter =
         router -> {
+          sse.mount(router); // before the /v1/conversations* auth filter
           push.mount(router, tokens, clock);
           keys.mount(router, tokens);
           new AuthRoutes(auth, tokens).mount(router);
