@@ -42,9 +42,13 @@ class SseIT {
   }
 
   private static long send(TestUser from, String conv, String text) {
+    return send(base(), from, conv, text);
+  }
+
+  private static long send(String base, TestUser from, String conv, String text) {
     Res r =
         JdkClient.call(
-            base(),
+            base,
             "POST",
             "/v1/conversations/" + conv + "/messages",
             from.session().accessToken(),
@@ -279,6 +283,108 @@ class SseIT {
       assertThat(text).startsWith("HTTP/1.1 200");
       assertThat(text).containsIgnoringCase("content-type: text/event-stream");
       assertThat(text).contains("data: {\"type\":\"hello\"");
+    }
+  }
+
+  @Test
+  void nonReadingClientIsCutAsSlowConsumerAndResumesWithoutLoss() throws Exception {
+    try (TestNode n = TestNode.start(Map.of("websocket.outbound_queue_bytes", "262144"))) {
+      TestUser alice = n.user("sseslowa");
+      TestUser bob = n.user("sseslowb");
+      String conv = alice.http().createDirect(bob.id());
+      String base = n.baseUrl();
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      try (Socket s = new Socket()) {
+        s.setReceiveBufferSize(4096);
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", n.node().port()));
+        s.setSoTimeout(10_000);
+        s.getOutputStream()
+            .write(
+                ("GET /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                        + bob.session().accessToken()
+                        + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+        InputStream in = s.getInputStream();
+        StringBuilder seen = new StringBuilder();
+        byte[] buf = new byte[4096];
+        while (!seen.toString().contains("\"type\":\"synced\"")) {
+          int r = in.read(buf);
+          assertThat(r).isPositive();
+          seen.append(new String(buf, 0, r, StandardCharsets.UTF_8));
+        }
+        for (int i = 1; i <= 3; i++) {
+          send(base, alice, conv, "early" + i);
+        }
+        while (!seen.toString().contains("id: " + conv + ":3\n")) {
+          int r = in.read(buf);
+          assertThat(r).isPositive();
+          seen.append(new String(buf, 0, r, StandardCharsets.UTF_8));
+        }
+        String last = conv + ":3";
+        // bob stops reading; alice keeps sending until the server gives up on bob's stream
+        String text = "y".repeat(8_000);
+        int sent = 3;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(90);
+        while (n.node().wiring().connections().of(Long.parseLong(bob.id())).length > 0
+            && sent < 6_000
+            && System.nanoTime() < deadline) {
+          List<java.util.concurrent.CompletableFuture<?>> batch = new ArrayList<>();
+          for (int i = 0; i < 50; i++) {
+            sent++;
+            batch.add(
+                http.sendAsync(
+                    java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(base + "/v1/conversations/" + conv + "/messages"))
+                        .header("Authorization", "Bearer " + alice.session().accessToken())
+                        .header("Content-Type", "application/json")
+                        .POST(
+                            java.net.http.HttpRequest.BodyPublishers.ofString(
+                                "{\"client_msg_id\":\""
+                                    + UUID.randomUUID()
+                                    + "\",\"body\":{\"kind\":\"text\",\"text\":\""
+                                    + text
+                                    + "\"}}"))
+                        .build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding()));
+          }
+          java.util.concurrent.CompletableFuture.allOf(
+                  batch.toArray(java.util.concurrent.CompletableFuture[]::new))
+              .get(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        int total = sent;
+        Awaitility.await()
+            .alias("server cut bob's stream after " + total + " messages")
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> n.node().wiring().connections().of(Long.parseLong(bob.id())).length == 0);
+        assertThat(total).isLessThan(6_000);
+
+        // bob resumes from the last event he read: every later message once, in order
+        try (SseStream b = SseStream.open(base, bob.session().accessToken(), last)) {
+          b.await("synced", f -> true);
+          Awaitility.await()
+              .atMost(Duration.ofSeconds(60))
+              .until(() -> seqs(b, conv).size() >= total - 3);
+          long marker = send(base, alice, conv, "marker");
+          b.await("message", f -> f.path("message").path("seq").asLong() == marker);
+          assertThat(seqs(b, conv)).isEqualTo(range(4, marker));
+        }
+      }
+    }
+  }
+
+  @Test
+  void drainSendsReconnectAndEndsTheStream() {
+    TestNode n = TestNode.start(Map.of());
+    try {
+      TestUser bob = n.user("ssedrain");
+      SseStream b = SseStream.open(n.baseUrl(), bob.session().accessToken(), null);
+      b.await("synced", f -> true);
+      new Thread(n::close).start();
+      b.await("reconnect", f -> f.path("retry_after_ms").asLong() > 0);
+      b.awaitEnd();
+      assertThat(b.comments()).anyMatch(c -> c.startsWith("close 1012"));
+    } finally {
+      n.close();
     }
   }
 }
