@@ -42,9 +42,9 @@ public record ParleyConfig(
   }
 
   /**
-   * TLS (F16): PEM certificate chain and private key (PKCS#8, PKCS#1 or EC), checked for changes
-   * every {@code reloadCheckMs}; {@code redirectHttpPort} > 0 also listens there in plain HTTP and
-   * answers 308 to https.
+   * TLS (F16): PEM certificate chain and unencrypted PKCS#8 private key (RSA or EC), checked for
+   * changes every {@code reloadCheckMs}; {@code redirectHttpPort} > 0 also listens there in plain
+   * HTTP and answers 308 to https.
    */
   public record Tls(String certFile, String keyFile, int redirectHttpPort, long reloadCheckMs) {
     public boolean enabled() {
