@@ -78,14 +78,7 @@ public final class ParleyNode implements AutoCloseable {
               new DeploymentOptions().setInstances(loops))
           .await(30, TimeUnit.SECONDS);
       // the public port: WebSocket upgrades served on Netty directly, the rest relayed to Vert.x
-      edge =
-          EdgeServer.start(
-              config.server().host(),
-              config.server().port(),
-              loops,
-              config.server().headerTimeoutMs(),
-              new InetSocketAddress(InetAddress.getLoopbackAddress(), servers.get(0).actualPort()),
-              w.gateway());
+      edge = edge(config, loops, servers.get(0).actualPort(), w);
     } catch (Exception e) {
       w.close();
       vertx.close();
@@ -145,6 +138,34 @@ public final class ParleyNode implements AutoCloseable {
       HttpServer server = vertx.createHttpServer(opts).requestHandler(router);
       return server.listen().onSuccess(servers::add);
     }
+  }
+
+  /** The front door, with TLS (F16) when {@code server.tls.cert_file} is set. */
+  private static EdgeServer edge(ParleyConfig config, int loops, int backendPort, Wiring w) {
+    ParleyConfig.Server s = config.server();
+    InetSocketAddress backend =
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), backendPort);
+    if (!s.tls().enabled()) {
+      return EdgeServer.start(s.host(), s.port(), loops, s.headerTimeoutMs(), backend, w.gateway());
+    }
+    io.parley.server.edge.ReloadingTls tls =
+        new io.parley.server.edge.ReloadingTls(
+            java.nio.file.Path.of(s.tls().certFile()), java.nio.file.Path.of(s.tls().keyFile()));
+    return EdgeServer.startTls(
+        s.host(),
+        s.port(),
+        loops,
+        s.headerTimeoutMs(),
+        backend,
+        w.gateway(),
+        tls,
+        s.tls().reloadCheckMs(),
+        s.tls().redirectHttpPort());
+  }
+
+  /** The redirect listener's port (TLS with {@code redirect_http_port}), else -1. */
+  public int redirectPort() {
+    return edge.redirectPort();
   }
 
   /** The public port (the front door's). */

@@ -238,11 +238,25 @@ public final class Wiring implements AutoCloseable {
         new io.parley.server.retention.RetentionWiring(
             cfg.retention(), stores, messaging, metrics, tokens, clock);
 
+    // fallback transport (F19): SSE stream and the REST stand-ins for client frames
+    io.parley.server.sse.SseRoutes sse =
+        new io.parley.server.sse.SseRoutes(
+            gateway,
+            connections,
+            tokens,
+            stores.messages(),
+            memberships,
+            receipts,
+            presence,
+            broker,
+            clock);
+
     Mounter mounter =
         router -> {
           ops.mountFirst(router);
           HttpHygiene.mount(router, cfg.server());
           abuse.mount(router);
+          sse.mount(router); // before the /v1/conversations* auth filter
           push.mount(router, tokens, clock);
           keys.mount(router, tokens);
           media.mount(router);

@@ -35,11 +35,30 @@ public record ParleyConfig(
       // HTTP hygiene (io.parley.server.http.HttpHygiene)
       long bodyReadTimeoutMs,
       int idleTimeoutSeconds,
-      String corsAllowedOrigins) {
+      String corsAllowedOrigins,
+      // HTTPS/WSS on the front door (off without cert_file)
+      Tls tls) {
     /** Configured event loops, or two per core when 0. */
     @Override
     public int eventLoops() {
       return eventLoops > 0 ? eventLoops : 2 * Runtime.getRuntime().availableProcessors();
+    }
+
+    /** TLS settings, never null (off when {@code tls} is absent). */
+    @Override
+    public Tls tls() {
+      return tls != null ? tls : new Tls("", "", 0, 5000);
+    }
+  }
+
+  /**
+   * TLS (F16): PEM certificate chain and unencrypted PKCS#8 private key (RSA or EC), checked for
+   * changes every {@code reloadCheckMs}; {@code redirectHttpPort} > 0 also listens there in plain
+   * HTTP and answers 308 to https.
+   */
+  public record Tls(String certFile, String keyFile, int redirectHttpPort, long reloadCheckMs) {
+    public boolean enabled() {
+      return certFile != null && !certFile.isBlank();
     }
   }
 

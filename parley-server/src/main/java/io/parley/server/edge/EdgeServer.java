@@ -24,6 +24,9 @@ import org.slf4j.LoggerFactory;
  * server on a loopback port, preceded by a PROXY protocol v1 line so that server sees the real
  * client address.
  */
+// Netty writes are fire-and-forget by design: failures surface through listeners or the
+// channel closing, not through the returned futures
+@SuppressWarnings("FutureReturnValueIgnored")
 public final class EdgeServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EdgeServer.class);
 
@@ -38,6 +41,8 @@ public final class EdgeServer implements AutoCloseable {
   private final long headerTimeoutMs;
   private final InetSocketAddress backend;
   private final WebSocketUpgrades upgrades;
+  private final ReloadingTls tls;
+  private Channel redirect;
 
   private EdgeServer(
       String host,
@@ -45,10 +50,12 @@ public final class EdgeServer implements AutoCloseable {
       int eventLoops,
       long headerTimeoutMs,
       InetSocketAddress backend,
-      WebSocketUpgrades upgrades) {
+      WebSocketUpgrades upgrades,
+      ReloadingTls tls) {
     this.headerTimeoutMs = headerTimeoutMs;
     this.backend = backend;
     this.upgrades = upgrades;
+    this.tls = tls;
     this.group =
         new MultiThreadIoEventLoopGroup(
             eventLoops, new DefaultThreadFactory("parley-edge", true), NioIoHandler.newFactory());
@@ -89,16 +96,52 @@ public final class EdgeServer implements AutoCloseable {
       long headerTimeoutMs,
       InetSocketAddress backend,
       WebSocketUpgrades upgrades) {
-    EdgeServer e = new EdgeServer(host, port, eventLoops, headerTimeoutMs, backend, upgrades);
+    EdgeServer e = new EdgeServer(host, port, eventLoops, headerTimeoutMs, backend, upgrades, null);
     log.debug("front door on port {}, HTTP backend {}", e.port(), backend);
     return e;
   }
 
   /**
-   * The whole pipeline of a new connection, built in one place: a TLS handler goes first here when
-   * TLS is added; everything after it sees plain bytes.
+   * Like {@link #start(String, int, int, long, InetSocketAddress, WebSocketUpgrades)}, with TLS
+   * terminated here (HTTPS/WSS; the relay to the backend stays plain on loopback): {@code tls} is
+   * checked for new files every {@code reloadCheckMs}, and {@code redirectHttpPort} > 0 opens a
+   * plain listener answering 308 to https.
+   */
+  public static EdgeServer startTls(
+      String host,
+      int port,
+      int eventLoops,
+      long headerTimeoutMs,
+      InetSocketAddress backend,
+      WebSocketUpgrades upgrades,
+      ReloadingTls tls,
+      long reloadCheckMs,
+      int redirectHttpPort) {
+    EdgeServer e = new EdgeServer(host, port, eventLoops, headerTimeoutMs, backend, upgrades, tls);
+    try {
+      long every = Math.max(100, reloadCheckMs);
+      e.group.scheduleWithFixedDelay(tls::check, every, every, TimeUnit.MILLISECONDS);
+      if (redirectHttpPort > 0) {
+        e.redirect =
+            HttpsRedirect.start(e.group, host, redirectHttpPort, e.port(), headerTimeoutMs);
+      }
+    } catch (RuntimeException ex) {
+      e.close();
+      throw ex;
+    }
+    log.debug("front door on port {} (TLS), HTTP backend {}", e.port(), backend);
+    return e;
+  }
+
+  /**
+   * The whole pipeline of a new connection, built in one place: the TLS handler (when TLS is on)
+   * goes first; everything after it sees plain bytes.
    */
   void pipeline(SocketChannel ch) {
+    if (tls != null) {
+      // a client speaking plain HTTP here fails the handshake: the handler closes the connection
+      ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+    }
     ch.pipeline().addLast("head", new HeadSniffer(headerTimeoutMs, backend, upgrades));
   }
 
@@ -106,9 +149,17 @@ public final class EdgeServer implements AutoCloseable {
     return ((InetSocketAddress) server.localAddress()).getPort();
   }
 
+  /** The redirect listener's port, or -1 without one. */
+  public int redirectPort() {
+    return redirect == null ? -1 : ((InetSocketAddress) redirect.localAddress()).getPort();
+  }
+
   /** Stops accepting and closes every connection. */
   @Override
   public void close() {
+    if (redirect != null) {
+      redirect.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
     server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
   }

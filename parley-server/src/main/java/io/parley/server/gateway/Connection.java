@@ -1,12 +1,5 @@
 package io.parley.server.gateway;
 
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.parley.protocol.CloseCodes;
 import io.parley.server.delivery.Outbound;
 import java.net.InetSocketAddress;
@@ -15,19 +8,21 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
- * One authenticated WebSocket of a device, on a Netty channel.
+ * One authenticated connection of a device: a WebSocket or a Server-Sent Events stream, whichever
+ * {@link Transport} carries it. Registry, broker, sync, presence, revocation, heartbeats and drain
+ * see only this class, so they work the same for both.
  *
  * <p>Outbound frames may be offered from any thread; they go through a lock-free queue bounded in
- * bytes and are written by a single writer, the channel's event loop: a batch of frames, then one
- * flush, while the channel is writable. When the socket's buffer passes its high water mark the
- * writer stops, and Netty's writability event (the client read some) resumes it. A client that
- * stops reading fills the socket, then the queue, and is closed as a slow consumer (4413; its
- * stored position lets it resume without loss), so one client can never grow the heap unbounded.
+ * bytes and are written by a single writer, the transport's thread (a channel's event loop): a
+ * batch of frames, then one flush, while the transport is writable. When its buffer passes its high
+ * water mark the writer stops, and the transport's writability event (the client read some) resumes
+ * it ({@link #drain}). A client that stops reading fills the socket, then the queue, and is closed
+ * as a slow consumer (4413; its stored position lets it resume without loss), so one client can
+ * never grow the heap unbounded.
  *
  * <p>While the device's offline backlog is replayed ({@link #syncing}), live message frames are
  * parked in a bounded buffer and released in seq order afterwards, dropping copies the replay
@@ -40,9 +35,6 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 // channel closing, not through the returned futures
 @SuppressWarnings("FutureReturnValueIgnored")
 public final class Connection {
-  /** How long a closing peer gets to answer the close handshake before the socket is cut. */
-  static final long FORCE_CLOSE_MS = 3_000;
-
   private static final CompletableFuture<Void> IDLE = CompletableFuture.completedFuture(null);
   private static final int DRAIN_SCHEDULED = 1;
   private static final int CLOSED = 2;
@@ -54,9 +46,9 @@ public final class Connection {
       AtomicLongFieldUpdater.newUpdater(Connection.class, "queuedBytes");
 
   /** Settings shared by every connection of a node. */
-  record Limits(long maxQueuedBytes, int maxSyncBuffer) {}
+  public record Limits(long maxQueuedBytes, int maxSyncBuffer) {}
 
-  private final Channel ch;
+  private final Transport t;
   private final long userId;
   private final long deviceId;
   private final Limits limits;
@@ -78,8 +70,8 @@ public final class Connection {
   private long errorWindowStart; // guarded by this
   private int errorsInWindow; // guarded by this
 
-  Connection(Channel ch, long userId, long deviceId, Limits limits, long now) {
-    this.ch = ch;
+  public Connection(Transport t, long userId, long deviceId, Limits limits, long now) {
+    this.t = t;
     this.userId = userId;
     this.deviceId = deviceId;
     this.limits = limits;
@@ -96,7 +88,7 @@ public final class Connection {
 
   /** The client's address (its IP for per-address limits). */
   public InetSocketAddress remoteAddress() {
-    return (InetSocketAddress) ch.remoteAddress();
+    return t.remoteAddress();
   }
 
   public boolean isClosed() {
@@ -111,8 +103,8 @@ public final class Connection {
     return lastActivity;
   }
 
-  Channel channel() {
-    return ch;
+  Transport transport() {
+    return t;
   }
 
   /** No serial task is pending, so work may run inline without overtaking an earlier frame. */
@@ -143,22 +135,20 @@ public final class Connection {
     return false;
   }
 
-  void touch(long now) {
+  /** The client showed it is alive (any inbound frame; an SSE heartbeat that was not held up). */
+  public void touch(long now) {
     lastActivity = now;
   }
 
-  /** Sends a WebSocket ping (server heartbeat), from any thread. */
+  /** Sends a heartbeat (WebSocket ping, SSE comment), from any thread. */
   void ping() {
-    ch.eventLoop()
-        .execute(
-            () -> {
-              if (!isClosed()) {
-                ch.writeAndFlush(new PingWebSocketFrame(Unpooled.wrappedBuffer(HB)));
-              }
-            });
+    t.execute(
+        () -> {
+          if (!isClosed()) {
+            t.ping();
+          }
+        });
   }
-
-  private static final byte[] HB = {'h', 'b'};
 
   /** Offers a frame from any thread; message frames are parked while syncing. */
   public void offer(Outbound frame) {
@@ -226,31 +216,31 @@ public final class Connection {
     }
     queue.add(json);
     if (setFlag(DRAIN_SCHEDULED)) {
-      ch.eventLoop().execute(drainTask);
+      t.execute(drainTask);
     }
   }
 
   /**
-   * Writes queued frames while the channel is writable, then flushes once. Runs on the event loop;
-   * called after an offer and again when the channel becomes writable.
+   * Writes queued frames while the transport is writable, then flushes once. Runs on the
+   * transport's thread; called after an offer and again when the transport becomes writable.
    */
-  void drain() {
+  public void drain() {
     clearFlag(DRAIN_SCHEDULED);
     if (isClosed()) {
       return;
     }
     int written = 0;
-    while (ch.isWritable()) {
+    while (t.isWritable()) {
       String s = queue.poll();
       if (s == null) {
         break;
       }
       QUEUED.addAndGet(this, -s.length());
-      ch.write(new TextWebSocketFrame(ByteBufUtil.writeUtf8(ch.alloc(), s)), ch.voidPromise());
+      t.write(s);
       written++;
     }
     if (written > 0) {
-      ch.flush();
+      t.flush();
     }
   }
 
@@ -259,66 +249,38 @@ public final class Connection {
     if (setFlag(CLOSED)) {
       queue.clear();
       QUEUED.set(this, 0);
-      ch.eventLoop().execute(() -> sendClose(code, reason));
+      t.execute(
+          () -> {
+            if (setFlag(CLOSE_SENT)) {
+              t.close(code, reason);
+            }
+          });
     }
   }
 
   /** Closes with {@code code} after {@code delayMs} (graceful drain), from any thread. */
   void closeAfter(long delayMs, short code, String reason) {
-    ch.eventLoop().schedule(() -> close(code, reason), delayMs, TimeUnit.MILLISECONDS);
-  }
-
-  private void sendClose(int code, String reason) {
-    if (ch.isActive() && setFlag(CLOSE_SENT)) {
-      ch.writeAndFlush(new CloseWebSocketFrame(code, reason));
-      // a peer that does not read never receives the close frame: cut the TCP connection once
-      // the grace period is over so its buffers are released
-      ch.eventLoop().schedule(() -> ch.close(), FORCE_CLOSE_MS, TimeUnit.MILLISECONDS);
-    }
+    t.schedule(() -> close(code, reason), delayMs);
   }
 
   /**
-   * The peer broke the protocol (1002 / 1007 / 1009): send the close frame, then a FIN, and discard
-   * whatever it still sends until it closes or the grace period ends. Closing at once would reset
-   * the TCP connection while the peer is still sending, and it might never read the close frame.
+   * Marks the connection closed from the transport's side (a protocol violation, the peer's close
+   * frame) and drops queued frames; returns true if no close was sent yet, so the caller sends it.
    */
-  void failProtocol(int code, String reason) {
+  boolean closing() {
     setFlag(CLOSED);
     queue.clear();
     QUEUED.set(this, 0);
-    if (ch.isActive() && setFlag(CLOSE_SENT)) {
-      ch.writeAndFlush(new CloseWebSocketFrame(code, reason))
-          .addListener(
-              f -> {
-                if (ch instanceof SocketChannel sc && sc.isActive()) {
-                  sc.shutdownOutput();
-                }
-              });
-      ch.eventLoop().schedule(() -> ch.close(), FORCE_CLOSE_MS, TimeUnit.MILLISECONDS);
-    }
-  }
-
-  /** The peer sent a close frame: answer it (unless we started the close) and end the TCP. */
-  void peerClosed(int code) {
-    setFlag(CLOSED);
-    queue.clear();
-    QUEUED.set(this, 0);
-    if (setFlag(CLOSE_SENT) && ch.isActive()) {
-      CloseWebSocketFrame echo =
-          code > 0 ? new CloseWebSocketFrame(code, null) : new CloseWebSocketFrame();
-      ch.writeAndFlush(echo).addListener(f -> ch.close());
-    } else {
-      ch.close();
-    }
+    return setFlag(CLOSE_SENT);
   }
 
   /** Sets what to do, once, when the connection is gone (unregister, presence). */
-  void onGone(Runnable cleanup) {
+  public void onGone(Runnable cleanup) {
     this.onGone = cleanup;
   }
 
-  /** The socket is closed: drop queued frames and run the cleanup exactly once. */
-  void gone() {
+  /** The transport ended: drop queued frames and run the cleanup exactly once (any thread). */
+  public void gone() {
     setFlag(CLOSED);
     queue.clear();
     QUEUED.set(this, 0);

@@ -29,6 +29,7 @@ import io.parley.server.presence.PresenceService;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
@@ -240,36 +241,59 @@ public final class Gateway implements WebSocketUpgrades {
       closeWith(ch, admitted.closeCode(), admitted.reason());
       return;
     }
-    Connection c = new Connection(ch, p.userId(), p.deviceId(), limits, clock.millis());
+    WebSocketTransport t = new WebSocketTransport(ch);
+    Connection c = newConnection(t, p);
     ch.pipeline()
         .addLast("utf8", new Utf8FrameValidator(false))
         .addLast("messages", new WebSocketFrameAggregator(cfg.maxFrameBytes()))
-        .addLast("parley", new SocketHandler(c, frames, clock));
+        .addLast("parley", new SocketHandler(c, t, frames, clock));
+    admit(c, Map.of());
+    ch.closeFuture()
+        .addListener(
+            f -> {
+              c.gone();
+              admission.release(p.userId(), p.deviceId());
+            });
+    ch.config().setAutoRead(true);
+    ch.read();
+  }
+
+  /** A connection of an authenticated device over {@code t}, with this node's limits. */
+  public Connection newConnection(Transport t, Principal p) {
+    return new Connection(t, p.userId(), p.deviceId(), limits, clock.millis());
+  }
+
+  /** True once the node drains or stops: new connections of any transport are refused (503). */
+  public boolean draining() {
+    return draining;
+  }
+
+  /**
+   * Opens an authenticated connection of any transport: sends {@code hello}, registers it (live
+   * frames start to flow), counts it for presence, and replays the device's backlog on a worker,
+   * starting after {@code resumeAfter} where that is ahead of the device's stored positions
+   * (conversation id to seq; SSE's {@code Last-Event-ID}). The transport must call {@link
+   * Connection#gone()} when it ends.
+   */
+  public void admit(Connection c, Map<Long, Long> resumeAfter) {
     c.send(
         Json.write(
             new Frames.Hello(
-                Long.toString(p.userId()),
-                Long.toString(p.deviceId()),
+                Long.toString(c.userId()),
+                Long.toString(c.deviceId()),
                 nodeId,
                 cfg.heartbeatMs())));
     int count = registry.add(c);
-    c.onGone(
-        () -> {
-          admission.release(p.userId(), p.deviceId());
-          presence.disconnected(c, registry.remove(c));
-        });
-    ch.closeFuture().addListener(f -> c.gone());
-    presence.connected(p.userId(), count);
-    ch.config().setAutoRead(true);
-    ch.read();
+    c.onGone(() -> presence.disconnected(c, registry.remove(c)));
+    presence.connected(c.userId(), count);
     workers.execute(
         () -> {
           try {
-            sync.replay(c);
+            sync.replay(c, resumeAfter);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           } catch (RuntimeException e) {
-            log.error("backlog replay failed for device {}", p.deviceId(), e);
+            log.error("backlog replay failed for device {}", c.deviceId(), e);
             c.close(CloseCodes.RESTARTING, "replay failed, reconnect");
           }
         });

@@ -29,11 +29,13 @@ final class SocketHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(SocketHandler.class);
 
   private final Connection c;
+  private final WebSocketTransport ws;
   private final FrameHandler frames;
   private final Clock clock;
 
-  SocketHandler(Connection c, FrameHandler frames, Clock clock) {
+  SocketHandler(Connection c, WebSocketTransport t, FrameHandler frames, Clock clock) {
     this.c = c;
+    this.ws = t;
     this.frames = frames;
     this.clock = clock;
   }
@@ -46,7 +48,7 @@ final class SocketHandler extends ChannelInboundHandlerAdapter {
     }
     try {
       if (frame instanceof CloseWebSocketFrame close) {
-        c.peerClosed(close.statusCode());
+        ws.peerClosed(close.statusCode(), c.closing());
       } else if (c.isClosed()) {
         return; // closing: the rest is not processed
       } else if (frame instanceof TextWebSocketFrame text) {
@@ -82,12 +84,16 @@ final class SocketHandler extends ChannelInboundHandlerAdapter {
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable t) {
     if (t instanceof TooLongFrameException) {
       // a fragmented message grew past the limit (single frames are stopped by the decoder)
-      c.failProtocol(CloseCodes.TOO_LARGE, "message too large");
+      if (c.closing()) {
+        ws.failProtocol(CloseCodes.TOO_LARGE, "message too large");
+      }
     } else if (t instanceof CorruptedWebSocketFrameException e) {
       // from the frame decoder (1002 reserved bits / bad framing, 1009 frame too large) or the
       // UTF-8 validator (1007); the decoder discards everything after it
       log.debug("protocol violation from device {}: {}", c.deviceId(), t.getMessage());
-      c.failProtocol(e.closeStatus().code(), reason(e));
+      if (c.closing()) {
+        ws.failProtocol(e.closeStatus().code(), reason(e));
+      }
     } else if (t instanceof IOException) {
       log.debug("socket error for device {}: {}", c.deviceId(), t.toString());
       ctx.close();

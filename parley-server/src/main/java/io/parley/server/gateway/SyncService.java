@@ -51,6 +51,15 @@ public final class SyncService {
 
   /** Replays the backlog to {@code c} and switches it live. Blocks; returns frames replayed. */
   public int replay(Connection c) throws InterruptedException {
+    return replay(c, Map.of());
+  }
+
+  /**
+   * Like {@link #replay(Connection)}, but a conversation's replay starts after {@code
+   * resumeAfter}'s seq where that is ahead of the device's own starting point (what an SSE client
+   * saw last).
+   */
+  public int replay(Connection c, Map<Long, Long> resumeAfter) throws InterruptedException {
     List<Member> memberships = conversations.membershipsOf(c.userId());
     Map<Long, Long> stored = messages.devicePositions(c.deviceId());
     long deviceCreated = users.findDevice(c.deviceId()).map(Device::createdAt).orElse(0L);
@@ -66,6 +75,7 @@ public final class SyncService {
       } else {
         from = Math.max(m.joinedSeq(), m.deliveredSeq());
       }
+      from = Math.max(from, resumeAfter.getOrDefault(m.conversationId(), 0L));
       replayed.put(m.conversationId(), from);
     }
     int sent = 0;
