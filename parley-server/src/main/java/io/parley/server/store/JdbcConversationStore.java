@@ -338,21 +338,27 @@ public abstract class JdbcConversationStore implements ConversationStore {
   public List<Position> advanceDelivered(List<Position> updates) {
     return Sql.batchAdvance(
         db,
-        "UPDATE members SET delivered_seq = ?"
+        "UPDATE members SET delivered_seq = ?, receipt_at = ?"
             + " WHERE conversation_id = ? AND user_id = ? AND delivered_seq < ?",
         updates,
-        p -> new Object[] {p.seq(), p.conversationId(), p.ownerId(), p.seq()});
+        p ->
+            new Object[] {
+              p.seq(), System.currentTimeMillis(), p.conversationId(), p.ownerId(), p.seq()
+            });
   }
 
   @Override
   public List<Position> advanceRead(List<Position> updates) {
     return Sql.batchAdvance(
         db,
-        "UPDATE members SET read_seq = ?, delivered_seq = "
+        "UPDATE members SET read_seq = ?, receipt_at = ?, delivered_seq = "
             + greatest("delivered_seq", "?")
             + " WHERE conversation_id = ? AND user_id = ? AND read_seq < ?",
         updates,
-        p -> new Object[] {p.seq(), p.seq(), p.conversationId(), p.ownerId(), p.seq()});
+        p ->
+            new Object[] {
+              p.seq(), System.currentTimeMillis(), p.seq(), p.conversationId(), p.ownerId(), p.seq()
+            });
   }
 
   private boolean update(String sql, Object... params) {
