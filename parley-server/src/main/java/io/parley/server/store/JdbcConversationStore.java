@@ -370,6 +370,34 @@ public abstract class JdbcConversationStore implements ConversationStore {
         });
   }
 
+  /**
+   * Inside an open transaction: the direct conversation of {@code userA} and {@code userB}, created
+   * with {@code newId} if the pair has none ({@code INSERT ... ON CONFLICT (direct_key) DO
+   * NOTHING}, then select, so the same pair always gets the same conversation, also across nodes);
+   * -1 if {@code userB} does not exist.
+   */
+  static long directInTransaction(Connection c, long newId, long userA, long userB, long now)
+      throws SQLException {
+    String key = Math.min(userA, userB) + ":" + Math.max(userA, userB);
+    int inserted;
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO conversations (id, type, title, created_at, last_seq, direct_key)"
+                + " SELECT ?, 'direct', NULL, ?, 0, ? WHERE EXISTS (SELECT 1 FROM users WHERE id = ?)"
+                + " ON CONFLICT (direct_key) DO NOTHING")) {
+      inserted = Sql.bind(ps, newId, now, key, userB).executeUpdate();
+    }
+    if (inserted == 1) {
+      for (long user : new LinkedHashSet<>(List.of(userA, userB))) {
+        insertMember(c, newId, user, Role.MEMBER, now);
+      }
+      return newId;
+    }
+    return Sql.queryOne(
+            c, "SELECT id FROM conversations WHERE direct_key = ?", rs -> rs.getLong(1), key)
+        .orElse(-1L);
+  }
+
   private static void insertMember(
       Connection c, long conversationId, long userId, Role role, long now) throws SQLException {
     try (PreparedStatement ps =
