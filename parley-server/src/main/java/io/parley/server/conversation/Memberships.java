@@ -129,6 +129,15 @@ public final class Memberships {
       directs.clear();
     }
     directs.put(DirectPair.of(userA, userB), conversationId);
+    directMembers(conversationId, userA, userB);
+  }
+
+  /**
+   * Caches the two members of a direct conversation, before it is committed if it is being created
+   * in an append transaction: code running inside that transaction (the push outbox hook) reads
+   * members through this cache, and a store read there could not see the new rows yet.
+   */
+  public void directMembers(long conversationId, long userA, long userB) {
     if (members.size() >= maxEntries) {
       members.clear();
     }

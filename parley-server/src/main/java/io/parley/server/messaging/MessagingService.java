@@ -129,6 +129,8 @@ public final class MessagingService {
             clock.millis(),
             canonical,
             toUserId);
+    // if this send creates the conversation, its members are known before it is committed
+    memberships.directMembers(m.conversationId(), from, toUserId);
     return writer
         .submit(
             m,
