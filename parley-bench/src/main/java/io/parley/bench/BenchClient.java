@@ -7,6 +7,7 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -44,6 +45,16 @@ final class BenchClient {
   /** Next sequence number this client sends (written by the single scheduler thread). */
   long nextSeq = 1;
 
+  /**
+   * If set, each send goes to a random one of these users by {@code to_user_id} (not to {@link
+   * #conversation}), numbered per peer so each receiver still sees this sender's sequence without
+   * gaps. Used only by the single scheduler thread.
+   */
+  volatile List<BenchClient> randomPeers;
+
+  final Map<Integer, Long> nextSeqTo = new HashMap<>();
+  final java.util.SplittableRandom random;
+
   /** Highest sequence seen per sender index (event-loop confined). */
   final Map<Integer, Long> lastSeq = new HashMap<>();
 
@@ -54,6 +65,18 @@ final class BenchClient {
     this.index = index;
     this.userId = userId;
     this.token = token;
+    this.random = new java.util.SplittableRandom(index * 0x9E3779B97F4A7C15L + 1);
+  }
+
+  /** The next send of a random-peer client (its frame), to a random peer other than itself. */
+  String nextRandomSend(long intendedNanos) {
+    List<BenchClient> peers = randomPeers;
+    BenchClient to;
+    do {
+      to = peers.get(random.nextInt(peers.size()));
+    } while (to == this);
+    long seq = nextSeqTo.merge(to.index, 1L, Long::sum);
+    return Frames.sendTo(to.userId, index, seq, intendedNanos);
   }
 
   Future<BenchClient> connect(WebSocketClient client, String host, int port, Listener l) {

@@ -14,13 +14,14 @@ import java.util.Map;
 public final class BenchMain {
   static final String USAGE =
       """
-      usage: parley-bench/bench.sh <connections|direct|group|storm|cold-start|all> [options]
+      usage: parley-bench/bench.sh <connections|direct|direct-random|group|storm|cold-start|all> [options]
 
       Starts a Parley node (and, for direct/group, the ceiling relay) as child JVMs on loopback,
       drives them over the public WebSocket protocol, and writes result.json, summary.md and PNG
       charts to bench-results/<timestamp>/.
 
-        --users N            direct: users in 1:1 pairs (default 2000)
+        --users N            direct: users in 1:1 pairs (default 2000); direct-random: users
+                             sending to random others by to_user_id (no conversations made first)
         --rates R1,R2,..     direct: offered messages/s to sweep (default 1000,2000,4000)
         --seconds S          seconds per rate step (default 10)
         --warmup S           warm-up seconds at the first rate, not reported (default 3)
@@ -129,7 +130,8 @@ public final class BenchMain {
       System.out.print(USAGE);
       return;
     }
-    List<String> all = List.of("connections", "direct", "group", "storm", "cold-start");
+    List<String> all =
+        List.of("connections", "direct", "direct-random", "group", "storm", "cold-start");
     List<String> todo = c.scenario.equals("all") ? all : List.of(c.scenario);
     if (!all.containsAll(todo)) {
       System.err.println("unknown scenario " + c.scenario);

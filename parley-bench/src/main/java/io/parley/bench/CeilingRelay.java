@@ -136,6 +136,13 @@ public final class CeilingRelay implements AutoCloseable {
       return;
     }
     String conv = f.getString("conversation_id");
+    String to = f.getString("to_user_id");
+    if (conv == null && to != null && !to.equals(me)) {
+      // first message between two users creates their direct conversation (the same for the pair)
+      conv = me.compareTo(to) < 0 ? "d:" + me + ":" + to : "d:" + to + ":" + me;
+      members.computeIfAbsent(conv, k -> new String[] {me, to});
+      seqs.computeIfAbsent(conv, k -> new AtomicLong());
+    }
     String[] ms = conv == null ? null : members.get(conv);
     String cmid = f.getString("client_msg_id");
     if (ms == null) {

@@ -58,6 +58,18 @@ final class Frames {
         + "\"}}";
   }
 
+  /** A {@code send} frame to a user ({@code to_user_id}: the direct conversation, made if new). */
+  static String sendTo(String toUserId, int sender, long seq, long intendedNanos) {
+    String tag = sender + "-" + seq + "-" + intendedNanos;
+    return "{\"type\":\"send\",\"client_msg_id\":\""
+        + tag
+        + "\",\"to_user_id\":\""
+        + toUserId
+        + "\",\"body\":{\"kind\":\"text\",\"text\":\"b:"
+        + tag
+        + "\"}}";
+  }
+
   /** Parses a tag {@code sender-seq-nanos} into three longs; null if it is not one of ours. */
   static long[] tag(String s) {
     if (s == null) {

@@ -45,6 +45,7 @@ final class Runner {
     System.err.println("== " + scenario);
     return switch (scenario) {
       case "direct" -> sweepBoth("direct", 1);
+      case "direct-random" -> sweepBoth("direct-random", 1);
       case "group" -> sweepBoth("group", c.o.groupSize - 1);
       case "connections" -> {
         try (ServerProcess p = parley("connections", false)) {
@@ -66,28 +67,31 @@ final class Runner {
     List<Scenarios.Sweep> sweeps = new ArrayList<>();
     try (ServerProcess p = parley(scenario, false)) {
       Backend b = new Backend.Parley("127.0.0.1", p.port);
+      c.o.targetCpuSeconds = p::cpuSeconds;
       if (c.jfr && scenario.equals("direct")) {
         // profile the measured steps only (not account setup, which is Argon2-bound)
         String jfr = c.out.resolve("direct-server.jfr").toAbsolutePath().toString();
         c.o.beforeMeasure = () -> p.jcmd("JFR.start", "name=bench", "settings=profile");
         c.o.afterMeasure = () -> p.jcmd("JFR.stop", "name=bench", "filename=" + jfr);
       }
-      Scenarios.Sweep s =
-          scenario.equals("direct") ? Scenarios.direct(b, c.o) : Scenarios.group(b, c.o);
+      Scenarios.Sweep s = sweep(scenario, b);
       sweeps.add(s);
       json.put("parley", s.json());
       json.put("server_command", String.join(" ", p.command.subList(0, 3)) + " ...");
     } finally {
       c.o.beforeMeasure = () -> {};
       c.o.afterMeasure = () -> {};
+      c.o.targetCpuSeconds = () -> Double.NaN;
     }
     if (c.ceiling) {
       try (ServerProcess p = relay(scenario)) {
         Backend b = new Backend.Relay("127.0.0.1", p.port);
-        Scenarios.Sweep s =
-            scenario.equals("direct") ? Scenarios.direct(b, c.o) : Scenarios.group(b, c.o);
+        c.o.targetCpuSeconds = p::cpuSeconds;
+        Scenarios.Sweep s = sweep(scenario, b);
         sweeps.add(s);
         json.put("ceiling", s.json());
+      } finally {
+        c.o.targetCpuSeconds = () -> Double.NaN;
       }
       json.put("ratio", ratios(sweeps.get(0), sweeps.get(1)));
     }
@@ -98,6 +102,14 @@ final class Runner {
     charts.add(tp.getFileName().toString());
     charts.add(lat.getFileName().toString());
     return json;
+  }
+
+  private Scenarios.Sweep sweep(String scenario, Backend b) throws Exception {
+    return switch (scenario) {
+      case "direct" -> Scenarios.direct(b, c.o);
+      case "direct-random" -> Scenarios.directRandom(b, c.o);
+      default -> Scenarios.group(b, c.o);
+    };
   }
 
   /** Parley / ceiling, per offered rate and for the best rate within the SLO. */
@@ -112,6 +124,8 @@ final class Runner {
       r.put("delivered_ratio", round(p.deliveredPerSec() / q.deliveredPerSec()));
       r.put("p99_parley_ms", p.p99RecvMs());
       r.put("p99_ceiling_ms", q.p99RecvMs());
+      r.put("cpu_s_per_1000_parley", cpuPerThousand(parley, i));
+      r.put("cpu_s_per_1000_ceiling", cpuPerThousand(ceiling, i));
       per.add(r);
     }
     m.put("per_rate", per);
@@ -130,6 +144,14 @@ final class Runner {
             ? round(a.doubleValue() / b.doubleValue())
             : null);
     return m;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Object cpuPerThousand(Scenarios.Sweep s, int step) {
+    Object steps = s.json().get("steps");
+    return steps instanceof List<?> l && step < l.size()
+        ? ((Map<String, Object>) l.get(step)).get("target_cpu_s_per_1000_delivered")
+        : null;
   }
 
   private static double round(double v) {

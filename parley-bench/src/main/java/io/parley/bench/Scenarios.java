@@ -35,6 +35,9 @@ final class Scenarios {
 
     /** Called after the measured steps. */
     Runnable afterMeasure = () -> {};
+
+    /** CPU seconds used so far by the target's process (server or relay); NaN if unknown. */
+    java.util.function.DoubleSupplier targetCpuSeconds = () -> Double.NaN;
   }
 
   /** Result of a rate sweep, with the steps kept for charts. */
@@ -52,6 +55,24 @@ final class Scenarios {
       cs.add(c);
     }
     return sweep(b, o, cs, cs, 1, o.rates, "direct");
+  }
+
+  /**
+   * Random pairs among N users with no conversations made beforehand: every send goes by {@code
+   * to_user_id} to a random other user, so about N²/2 pairs are new and many sends are the first
+   * message of their conversation (which the server creates on the fly).
+   */
+  static Sweep directRandom(Backend b, Opts o) throws Exception {
+    List<String[]> users = b.users(o.users, "r");
+    List<BenchClient> cs = new ArrayList<>(users.size());
+    for (int i = 0; i < users.size(); i++) {
+      cs.add(new BenchClient(i, users.get(i)[0], users.get(i)[1]));
+    }
+    List<BenchClient> peers = List.copyOf(cs);
+    for (BenchClient c : cs) {
+      c.randomPeers = peers;
+    }
+    return sweep(b, o, cs, cs, 1, o.rates, "direct-random");
   }
 
   static Sweep group(Backend b, Opts o) throws Exception {
@@ -98,13 +119,23 @@ final class Scenarios {
       List<Map<String, Object>> stepJson = new ArrayList<>();
       Traffic.Step best = null;
       for (double r : rates) {
+        double cpu0 = o.targetCpuSeconds.getAsDouble();
+        double gen0 = ServerProcess.cpuSecondsOf(ProcessHandle.current().pid());
         Traffic.Step s = t.step(senders, fanout, r, o.seconds, o.drainMs);
+        double cpu = o.targetCpuSeconds.getAsDouble() - cpu0;
+        double gen = ServerProcess.cpuSecondsOf(ProcessHandle.current().pid()) - gen0;
         steps.add(s);
-        stepJson.add(s.toMap());
+        Map<String, Object> sj = s.toMap();
+        // CPU over the step and its drain, per 1,000 deliveries (fan-out counted per receiver)
+        sj.put("target_cpu_s", round3(cpu));
+        sj.put("target_cpu_s_per_1000_delivered", perThousand(cpu, s.delivered()));
+        sj.put("generator_cpu_s", round3(gen));
+        sj.put("generator_cpu_s_per_1000_delivered", perThousand(gen, s.delivered()));
+        stepJson.add(sj);
         System.err.printf(
             java.util.Locale.ROOT,
             "%s %s offered %.0f msg/s: delivered %.0f/s, p99 recv %.1f ms, lost %d, dup %d, ooo %d,"
-                + " errors %d%n",
+                + " errors %d, cpu %s s/1000 delivered%n",
             scenario,
             b.name(),
             r,
@@ -113,7 +144,8 @@ final class Scenarios {
             s.lost(),
             s.duplicates(),
             s.outOfOrder(),
-            s.errors());
+            s.errors(),
+            sj.get("target_cpu_s_per_1000_delivered"));
         if (s.clean() && s.p99RecvMs() <= o.sloMs && s.deliveredPerSec() >= 0.9 * r * fanout) {
           best = s;
         }
@@ -136,6 +168,16 @@ final class Scenarios {
       Load.closeAll(cs);
       return new Sweep(b.name(), steps, json);
     }
+  }
+
+  static Double perThousand(double cpuSeconds, long delivered) {
+    return Double.isNaN(cpuSeconds) || delivered == 0
+        ? null
+        : round3(cpuSeconds * 1000.0 / delivered);
+  }
+
+  private static double round3(double v) {
+    return Math.round(v * 1000) / 1000.0;
   }
 
   /** Opens N authenticated sessions, holds them, reports connect rate and memory. */

@@ -149,6 +149,25 @@ final class ServerProcess implements AutoCloseable {
     return -1;
   }
 
+  /**
+   * CPU seconds (user + system) the process has used so far, from /proc/<pid>/stat; NaN if unknown.
+   */
+  double cpuSeconds() {
+    return cpuSecondsOf(pid());
+  }
+
+  /** CPU seconds (user + system) of process {@code pid} from /proc (clock ticks of 1/100 s). */
+  static double cpuSecondsOf(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      // fields after the parenthesised command name: state is field 3, utime 14, stime 15
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+
   /** Resident set size of the process in bytes (from /proc), or -1. */
   long rssBytes() {
     try {

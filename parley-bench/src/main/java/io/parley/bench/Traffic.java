@@ -136,6 +136,10 @@ final class Traffic implements BenchClient.Listener {
             seconds,
             (i, intended) -> {
               BenchClient c = senders.get((int) (i % n));
+              if (c.randomPeers != null) {
+                c.write(c.nextRandomSend(intended));
+                return;
+              }
               long seq = c.nextSeq++;
               c.write(Frames.send(c.conversation, c.index, seq, intended));
             });

@@ -93,6 +93,29 @@ class ScenariosTest {
   }
 
   @Test
+  void directRandomCreatesConversationsOnFirstSendAndDeliversOnceInOrder() throws Exception {
+    Scenarios.Opts o = tiny();
+    o.targetCpuSeconds = () -> ServerProcess.cpuSecondsOf(ProcessHandle.current().pid());
+    Scenarios.Sweep s = Scenarios.directRandom(parley(), o);
+    assertExactlyOnceInOrder(s);
+    // 10 users, 150 + 300 sends to random others: far more than the 45 pairs, so most pairs
+    // got their first message (a new conversation) while other pairs were already warm
+    assertThat(s.steps().stream().mapToLong(Traffic.Step::sent).sum()).isGreaterThan(45);
+    @SuppressWarnings("unchecked")
+    var steps = (java.util.List<Map<String, Object>>) s.json().get("steps");
+    assertThat(steps.get(0).get("target_cpu_s_per_1000_delivered")).isInstanceOf(Double.class);
+    assertExactlyOnceInOrder(Scenarios.directRandom(ceiling(), tiny()));
+  }
+
+  @Test
+  void cpuPerThousandDelivered() {
+    assertThat(Scenarios.perThousand(2.0, 4000)).isEqualTo(0.5);
+    assertThat(Scenarios.perThousand(Double.NaN, 4000)).isNull();
+    assertThat(Scenarios.perThousand(1.0, 0)).isNull();
+    assertThat(ServerProcess.cpuSecondsOf(ProcessHandle.current().pid())).isPositive();
+  }
+
+  @Test
   void groupFansOutToEveryMemberOnceInOrder() throws Exception {
     Scenarios.Sweep s = Scenarios.group(parley(), tiny());
     assertExactlyOnceInOrder(s);

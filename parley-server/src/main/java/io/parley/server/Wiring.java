@@ -176,9 +176,7 @@ public final class Wiring implements AutoCloseable {
     auth.setPrivacyListener(presence);
     SyncService sync =
         new SyncService(
-            stores.messages(),
-            stores.conversations(),
-            stores.users(),
+            new io.parley.server.store.SyncQueries(stores.database()),
             visibility,
             cfg.websocket().outboundQueueBytes() / 2);
     FrameHandler frames =

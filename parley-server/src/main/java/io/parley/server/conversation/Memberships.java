@@ -17,6 +17,7 @@ public final class Memberships {
   private final int maxEntries;
   private final ConcurrentHashMap<Long, long[]> members = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Long, Long> lastSeq = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<DirectPair, Long> directs = new ConcurrentHashMap<>();
   private volatile RelationshipListener listener = (conversationId, previous) -> {};
 
   public Memberships(ConversationStore store, int maxEntries) {
@@ -105,6 +106,47 @@ public final class Memberships {
   /** The conversation got its first message (a direct conversation becomes a relationship). */
   public void firstMessage(long conversationId) {
     listener.relationshipsChanged(conversationId, null);
+  }
+
+  /** An unordered pair of users with a direct conversation. */
+  private record DirectPair(long low, long high) {
+    static DirectPair of(long a, long b) {
+      return new DirectPair(Math.min(a, b), Math.max(a, b));
+    }
+  }
+
+  /** The cached direct conversation of two users, or null (unknown to this node). Never blocks. */
+  public Long direct(long userA, long userB) {
+    return directs.get(DirectPair.of(userA, userB));
+  }
+
+  /**
+   * Records the direct conversation of two users (its members are exactly the two, which never
+   * change), so later sends by {@code to_user_id} and their authorization need no store access.
+   */
+  public void directKnown(long conversationId, long userA, long userB) {
+    if (directs.size() >= maxEntries) {
+      directs.clear();
+    }
+    directs.put(DirectPair.of(userA, userB), conversationId);
+    directMembers(conversationId, userA, userB);
+  }
+
+  /**
+   * Caches the two members of a direct conversation, before it is committed if it is being created
+   * in an append transaction: code running inside that transaction (the push outbox hook) reads
+   * members through this cache, and a store read there could not see the new rows yet.
+   */
+  public void directMembers(long conversationId, long userA, long userB) {
+    if (members.size() >= maxEntries) {
+      members.clear();
+    }
+    long[] pair =
+        userA == userB
+            ? new long[] {userA}
+            : new long[] {Math.min(userA, userB), Math.max(userA, userB)};
+    // overwrites a stale empty entry cached by a lookup made before the conversation existed
+    members.put(conversationId, pair);
   }
 
   /** Highest seq committed in the conversation, as seen by this node. May block on a miss. */

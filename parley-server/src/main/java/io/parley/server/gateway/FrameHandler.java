@@ -21,6 +21,7 @@ import io.parley.server.presence.PresenceService;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
@@ -212,11 +213,17 @@ public final class FrameHandler {
       serial(c, frame, clientMsgId, () -> submit(c, p, conv, clientMsgId, body));
     } else {
       long to = Http.requiredId(frame, "to_user_id");
-      serial(
-          c,
-          frame,
-          clientMsgId,
-          () -> submit(c, p, messaging.directConversation(p.userId(), to), clientMsgId, body));
+      Runnable direct =
+          () -> {
+            if (!refused(c)) {
+              whenSent(c, clientMsgId, messaging.sendDirect(p, to, clientMsgId, body));
+            }
+          };
+      if (c.serialIdle() && messaging.canSendDirectWithoutBlocking(p.userId(), to)) {
+        direct.run();
+        return;
+      }
+      serial(c, frame, clientMsgId, direct);
     }
   }
 
@@ -228,30 +235,34 @@ public final class FrameHandler {
     return c.isClosed() || revoked.contains(c.deviceId());
   }
 
-  // whenComplete answers the client itself; the stage it returns is not needed
-  @SuppressWarnings("FutureReturnValueIgnored")
   private void submit(Connection c, Principal p, long conv, String clientMsgId, JsonNode body) {
     if (refused(c)) {
       return;
     }
-    messaging
-        .send(p, conv, clientMsgId, body)
-        .whenComplete(
-            (r, t) -> {
-              if (t == null) {
-                c.send(MessageJson.ack(r.message()));
-                countOut("ack");
-              } else {
-                Throwable cause =
-                    t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-                if (cause instanceof ApiException e) {
-                  error(c, e.code(), e.getMessage(), clientMsgId, e.retryAfterMs());
-                } else {
-                  log.error("send failed", cause);
-                  error(c, ErrorCode.INTERNAL, "message not stored, retry", clientMsgId);
-                }
-              }
-            });
+    whenSent(c, clientMsgId, messaging.send(p, conv, clientMsgId, body));
+  }
+
+  /** Acks the stored message, or reports why it was not stored. */
+  // whenComplete answers the client itself; the stage it returns is not needed
+  @SuppressWarnings("FutureReturnValueIgnored")
+  private void whenSent(
+      Connection c, String clientMsgId, CompletableFuture<MessagingService.SendResult> sent) {
+    sent.whenComplete(
+        (r, t) -> {
+          if (t == null) {
+            c.send(MessageJson.ack(r.message()));
+            countOut("ack");
+          } else {
+            Throwable cause =
+                t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            if (cause instanceof ApiException e) {
+              error(c, e.code(), e.getMessage(), clientMsgId, e.retryAfterMs());
+            } else {
+              log.error("send failed", cause);
+              error(c, ErrorCode.INTERNAL, "message not stored, retry", clientMsgId);
+            }
+          }
+        });
   }
 
   private void typing(Connection c, JsonNode frame) {

@@ -2,15 +2,13 @@ package io.parley.server.gateway;
 
 import io.parley.protocol.Frames;
 import io.parley.protocol.Json;
-import io.parley.server.auth.Device;
-import io.parley.server.auth.UserStore;
-import io.parley.server.conversation.ConversationStore;
-import io.parley.server.conversation.Member;
 import io.parley.server.conversation.SeqRange;
 import io.parley.server.conversation.Visibility;
 import io.parley.server.messaging.MessageJson;
-import io.parley.server.messaging.MessageStore;
 import io.parley.server.messaging.StoredMessage;
+import io.parley.server.store.SyncQueries;
+import io.parley.server.store.SyncQueries.Changed;
+import io.parley.server.store.SyncQueries.MemberPositions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,34 +16,33 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Offline delivery: replays to a freshly connected device everything it has not acknowledged, per
- * conversation in seq order, then the current receipt positions, then {@code synced}; live frames
- * that arrived meanwhile are released after it without gaps or duplicates (see {@link Connection}).
+ * conversation in seq order, then the receipt positions that changed since it last synced, then
+ * {@code synced}; live frames that arrived meanwhile are released after it without gaps or
+ * duplicates (see {@link Connection}).
  *
  * <p>A device's starting point in a conversation is its stored delivered position; a device with
  * none starts where the user joined if the device is older than the membership, else at what no
  * device of the user has received yet (so a newly logged-in device still gets what the user missed,
- * and pages older history over REST). Runs on a worker thread; it throttles itself to the client's
- * reading speed rather than fill the connection's queue.
+ * and pages older history over REST). Replay honours {@link Visibility} (never what was sent while
+ * the user was out).
+ *
+ * <p>Cost is proportional to what was missed, not to the number of conversations: one query finds
+ * the conversations with messages past the device's starting points ({@link SyncQueries#changed}),
+ * one reads the visibility ranges (only if any changed), one range scan per changed conversation,
+ * one query for the receipts that changed since the device's watermark, one write to move the
+ * watermark. Runs on a worker thread; it throttles itself to the client's reading speed rather than
+ * fill the connection's queue.
  */
 public final class SyncService {
   private static final int PAGE = 500;
 
-  private final MessageStore messages;
-  private final ConversationStore conversations;
-  private final UserStore users;
+  private final SyncQueries queries;
   private final Visibility visibility;
   private final long throttleBytes;
 
-  public SyncService(
-      MessageStore messages,
-      ConversationStore conversations,
-      UserStore users,
-      Visibility visibility,
-      long throttleBytes) {
-    this.messages = messages;
+  public SyncService(SyncQueries queries, Visibility visibility, long throttleBytes) {
+    this.queries = queries;
     this.visibility = visibility;
-    this.conversations = conversations;
-    this.users = users;
     this.throttleBytes = throttleBytes;
   }
 
@@ -60,35 +57,31 @@ public final class SyncService {
    * saw last).
    */
   public int replay(Connection c, Map<Long, Long> resumeAfter) throws InterruptedException {
-    List<Member> memberships = conversations.membershipsOf(c.userId());
-    Map<Long, Long> stored = messages.devicePositions(c.deviceId());
-    long deviceCreated = users.findDevice(c.deviceId()).map(Device::createdAt).orElse(0L);
-    Map<Long, List<SeqRange>> visible = visibility.ranges(c.userId());
+    int[] sent = {0};
     Map<Long, Long> replayed = new HashMap<>();
-    for (Member m : memberships) {
-      Long pos = stored.get(m.conversationId());
-      long from;
-      if (pos != null) {
-        from = pos;
-      } else if (deviceCreated <= m.joinedAt()) {
-        from = m.joinedSeq();
-      } else {
-        from = Math.max(m.joinedSeq(), m.deliveredSeq());
-      }
-      from = Math.max(from, resumeAfter.getOrDefault(m.conversationId(), 0L));
-      replayed.put(m.conversationId(), from);
-    }
-    int sent = 0;
     while (true) {
-      for (Map.Entry<Long, Long> e : replayed.entrySet()) {
-        sent += replayConversation(c, e, visible.getOrDefault(e.getKey(), List.of()));
-        if (c.isClosed()) {
-          return sent;
+      List<Changed> changed = queries.changed(c.userId(), c.deviceId());
+      if (!changed.isEmpty()) {
+        Map<Long, List<SeqRange>> visible = visibility.ranges(c.userId());
+        for (Changed ch : changed) {
+          long conv = ch.conversationId();
+          // a second pass (after a sync-buffer overflow) goes on from what this one sent
+          long from =
+              Math.max(
+                  Math.max(ch.fromSeq(), resumeAfter.getOrDefault(conv, 0L)),
+                  replayed.getOrDefault(conv, 0L));
+          replayed.put(
+              conv, replayConversation(c, conv, from, visible.getOrDefault(conv, List.of()), sent));
+          if (c.isClosed()) {
+            return sent[0];
+          }
         }
       }
-      sendReceipts(c, memberships);
+      long receiptsAsOf = System.currentTimeMillis();
+      sendReceipts(c, queries.receipts(c.userId(), c.deviceId()));
       if (c.finishSync(replayed, Json.write(Frames.Bare.SYNCED))) {
-        return sent;
+        queries.markSynced(c.deviceId(), receiptsAsOf);
+        return sent[0];
       }
       // live frames overflowed the sync buffer while replaying: replay again from here
     }
@@ -102,23 +95,24 @@ public final class SyncService {
     this.metrics = metrics;
   }
 
-  /** Replays the visible messages after the device's position (never those from while out). */
-  private int replayConversation(Connection c, Map.Entry<Long, Long> e, List<SeqRange> ranges)
+  /**
+   * Replays the visible messages after {@code after} (never those from while out); returns the last
+   * seq sent (or {@code after}).
+   */
+  private long replayConversation(
+      Connection c, long conversationId, long after, List<SeqRange> ranges, int[] sent)
       throws InterruptedException {
-    int sent = 0;
-    long after = e.getValue();
     while (!c.isClosed()) {
       List<StoredMessage> page =
-          visibility.range(ranges, e.getKey(), after, Long.MAX_VALUE, PAGE, false);
+          visibility.range(ranges, conversationId, after, Long.MAX_VALUE, PAGE, false);
       for (StoredMessage m : page) {
         while (c.queuedBytes() > throttleBytes && !c.isClosed()) {
           TimeUnit.MILLISECONDS.sleep(2);
         }
         c.send(MessageJson.frame(m));
         after = m.seq();
-        sent++;
+        sent[0]++;
       }
-      e.setValue(after);
       io.parley.server.ops.Metrics mt = metrics;
       if (mt != null && !page.isEmpty()) {
         mt.framesOut("message", page.size());
@@ -127,20 +121,17 @@ public final class SyncService {
         break;
       }
     }
-    return sent;
+    return after;
   }
 
-  /** Current delivered/read positions of every member, so ticks missed while away show up. */
-  private void sendReceipts(Connection c, List<Member> memberships) {
-    for (Member mine : memberships) {
-      for (Member m : conversations.members(mine.conversationId())) {
-        if (m.deliveredSeq() > 0 && m.userId() != c.userId()) {
-          c.send(
-              MessageJson.receipt(m.conversationId(), m.userId(), "delivered", m.deliveredSeq()));
-        }
-        if (m.readSeq() > 0) {
-          c.send(MessageJson.receipt(m.conversationId(), m.userId(), "read", m.readSeq()));
-        }
+  /** Receipt positions that changed while the device was away, so missed ticks show up. */
+  private static void sendReceipts(Connection c, List<MemberPositions> positions) {
+    for (MemberPositions m : positions) {
+      if (m.deliveredSeq() > 0 && m.userId() != c.userId()) {
+        c.send(MessageJson.receipt(m.conversationId(), m.userId(), "delivered", m.deliveredSeq()));
+      }
+      if (m.readSeq() > 0) {
+        c.send(MessageJson.receipt(m.conversationId(), m.userId(), "read", m.readSeq()));
       }
     }
   }

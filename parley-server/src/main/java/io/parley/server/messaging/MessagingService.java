@@ -13,6 +13,7 @@ import io.parley.server.http.Principal;
 import io.parley.server.messaging.MessageStore.AppendResult;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.LongSupplier;
 
 /**
@@ -86,7 +87,69 @@ public final class MessagingService {
     }
     Conversation c =
         conversations.getOrCreateDirect(ids.getAsLong(), fromUserId, toUserId, clock.millis());
+    memberships.directKnown(c.id(), fromUserId, toUserId);
     return c.id();
+  }
+
+  /**
+   * Whether {@link #sendDirect} can run without blocking: the pair is unknown to this node (the
+   * conversation is then resolved in the append transaction) or known with its members cached.
+   */
+  public boolean canSendDirectWithoutBlocking(long fromUserId, long toUserId) {
+    Long id = memberships.direct(fromUserId, toUserId);
+    return id == null || memberships.cached(id) != null;
+  }
+
+  /**
+   * Sends by {@code to_user_id}. The first message of a pair costs no transaction of its own: the
+   * direct conversation is found or created inside the batched append transaction (the same pair
+   * always gets the same conversation, also across nodes). An unknown recipient fails with {@code
+   * not_found} and stores nothing. May block only when the pair is known but its members were
+   * evicted from the cache (see {@link #canSendDirectWithoutBlocking}).
+   */
+  public CompletableFuture<SendResult> sendDirect(
+      Principal sender, long toUserId, String clientMsgId, JsonNode body) {
+    long from = sender.userId();
+    if (toUserId == from) {
+      throw ApiException.invalid("cannot start a direct conversation with yourself");
+    }
+    Long known = memberships.direct(from, toUserId);
+    if (known != null) {
+      return send(sender, known, clientMsgId, body);
+    }
+    String canonical = bodies.canonical(body);
+    checkMedia(from, body);
+    long[] members = {Math.min(from, toUserId), Math.max(from, toUserId)};
+    NewMessage m =
+        new NewMessage(
+            ids.getAsLong(),
+            ids.getAsLong(), // the id of the conversation if this send creates it
+            from,
+            sender.deviceId(),
+            clientMsgId,
+            clock.millis(),
+            canonical,
+            toUserId);
+    // if this send creates the conversation, its members are known before it is committed
+    memberships.directMembers(m.conversationId(), from, toUserId);
+    return writer
+        .submit(
+            m,
+            r -> {
+              if (!r.duplicate()) {
+                memberships.directKnown(r.message().conversationId(), from, toUserId);
+              }
+              return afterCommit(r, members);
+            })
+        .exceptionally(
+            t -> {
+              Throwable cause =
+                  t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+              if (cause instanceof UnknownRecipientException) {
+                throw ApiException.notFound("no such user");
+              }
+              throw t instanceof CompletionException ce ? ce : new CompletionException(t);
+            });
   }
 
   /**

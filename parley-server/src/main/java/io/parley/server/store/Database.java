@@ -62,6 +62,9 @@ public final class Database implements Closeable {
   private final Connection writer; // SQLite only
   private final ReentrantLock writeLock = new ReentrantLock();
   private Path sqliteFile; // SQLite only
+  private final java.util.Queue<String> statements =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private volatile boolean countingStatements;
 
   private Database(Dialect dialect, HikariDataSource pool, Connection writer) {
     this.dialect = dialect;
@@ -172,6 +175,35 @@ public final class Database implements Closeable {
         .migrate();
   }
 
+  /**
+   * Turns counting of SQL statements (prepared or created through {@link #read}/{@link #write}) on
+   * or off; off by default, as it wraps every connection. For tests that bound round trips.
+   */
+  public void countStatements(boolean on) {
+    if (on) {
+      statements.clear();
+    }
+    countingStatements = on;
+  }
+
+  /**
+   * The statements counted while counting was on, as {@code "<thread>: <sql>"}, oldest first;
+   * cleared when counting is turned on.
+   */
+  public java.util.List<String> statements() {
+    return java.util.List.copyOf(statements);
+  }
+
+  private <T> SqlWork<T> counted(SqlWork<T> work) {
+    if (!countingStatements) {
+      return work;
+    }
+    return c ->
+        work.apply(
+            StatementCounter.wrap(
+                c, sql -> statements.add(Thread.currentThread().getName() + ": " + sql)));
+  }
+
   public Dialect dialect() {
     return dialect;
   }
@@ -182,7 +214,7 @@ public final class Database implements Closeable {
    */
   public <T> T read(SqlWork<T> work) {
     try (Connection c = pool.getConnection()) {
-      return work.apply(c);
+      return counted(work).apply(c);
     } catch (SQLException e) {
       throw new StoreException("read failed: " + e.getMessage(), e);
     }
@@ -193,7 +225,8 @@ public final class Database implements Closeable {
    * SQLException} is rethrown wrapped in {@link StoreException}, runtime exceptions as they are).
    * On SQLite all writes are serialized on the one writer connection.
    */
-  public <T> T write(SqlWork<T> work) {
+  public <T> T write(SqlWork<T> raw) {
+    SqlWork<T> work = counted(raw);
     if (writer != null) {
       writeLock.lock();
       try {

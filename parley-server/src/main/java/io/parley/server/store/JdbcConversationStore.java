@@ -338,21 +338,27 @@ public abstract class JdbcConversationStore implements ConversationStore {
   public List<Position> advanceDelivered(List<Position> updates) {
     return Sql.batchAdvance(
         db,
-        "UPDATE members SET delivered_seq = ?"
+        "UPDATE members SET delivered_seq = ?, receipt_at = ?"
             + " WHERE conversation_id = ? AND user_id = ? AND delivered_seq < ?",
         updates,
-        p -> new Object[] {p.seq(), p.conversationId(), p.ownerId(), p.seq()});
+        p ->
+            new Object[] {
+              p.seq(), System.currentTimeMillis(), p.conversationId(), p.ownerId(), p.seq()
+            });
   }
 
   @Override
   public List<Position> advanceRead(List<Position> updates) {
     return Sql.batchAdvance(
         db,
-        "UPDATE members SET read_seq = ?, delivered_seq = "
+        "UPDATE members SET read_seq = ?, receipt_at = ?, delivered_seq = "
             + greatest("delivered_seq", "?")
             + " WHERE conversation_id = ? AND user_id = ? AND read_seq < ?",
         updates,
-        p -> new Object[] {p.seq(), p.seq(), p.conversationId(), p.ownerId(), p.seq()});
+        p ->
+            new Object[] {
+              p.seq(), System.currentTimeMillis(), p.seq(), p.conversationId(), p.ownerId(), p.seq()
+            });
   }
 
   private boolean update(String sql, Object... params) {
@@ -362,6 +368,34 @@ public abstract class JdbcConversationStore implements ConversationStore {
             return ps.executeUpdate() > 0;
           }
         });
+  }
+
+  /**
+   * Inside an open transaction: the direct conversation of {@code userA} and {@code userB}, created
+   * with {@code newId} if the pair has none ({@code INSERT ... ON CONFLICT (direct_key) DO
+   * NOTHING}, then select, so the same pair always gets the same conversation, also across nodes);
+   * -1 if {@code userB} does not exist.
+   */
+  static long directInTransaction(Connection c, long newId, long userA, long userB, long now)
+      throws SQLException {
+    String key = Math.min(userA, userB) + ":" + Math.max(userA, userB);
+    int inserted;
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO conversations (id, type, title, created_at, last_seq, direct_key)"
+                + " SELECT ?, 'direct', NULL, ?, 0, ? WHERE EXISTS (SELECT 1 FROM users WHERE id = ?)"
+                + " ON CONFLICT (direct_key) DO NOTHING")) {
+      inserted = Sql.bind(ps, newId, now, key, userB).executeUpdate();
+    }
+    if (inserted == 1) {
+      for (long user : new LinkedHashSet<>(List.of(userA, userB))) {
+        insertMember(c, newId, user, Role.MEMBER, now);
+      }
+      return newId;
+    }
+    return Sql.queryOne(
+            c, "SELECT id FROM conversations WHERE direct_key = ?", rs -> rs.getLong(1), key)
+        .orElse(-1L);
   }
 
   private static void insertMember(

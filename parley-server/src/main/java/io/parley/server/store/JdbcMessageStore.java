@@ -4,6 +4,7 @@ import io.parley.server.conversation.Position;
 import io.parley.server.messaging.MessageStore;
 import io.parley.server.messaging.NewMessage;
 import io.parley.server.messaging.StoredMessage;
+import io.parley.server.messaging.UnknownRecipientException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -98,7 +99,9 @@ public abstract class JdbcMessageStore implements MessageStore {
     }
   }
 
-  private List<AppendResult> appendOnce(Connection c, List<NewMessage> batch) throws SQLException {
+  private List<AppendResult> appendOnce(Connection c, List<NewMessage> input) throws SQLException {
+    // 0. sends by to_user_id to a pair not known to the node: find or create the conversation here
+    List<NewMessage> batch = resolveDirect(c, input);
     // 1. keys already stored, then new keys (first occurrence in the batch wins)
     Map<Key, StoredMessage> existing = lookup(c, batch);
     Map<Key, NewMessage> fresh = new LinkedHashMap<>();
@@ -191,6 +194,40 @@ public abstract class JdbcMessageStore implements MessageStore {
       }
     }
     return results;
+  }
+
+  /**
+   * {@code batch} with every {@link NewMessage#directWith} send moved to its pair's direct
+   * conversation, created in this transaction if new; the batch itself if there is none.
+   */
+  private static List<NewMessage> resolveDirect(Connection c, List<NewMessage> batch)
+      throws SQLException {
+    List<NewMessage> out = null;
+    Map<List<Long>, Long> pairs = null;
+    for (int i = 0; i < batch.size(); i++) {
+      NewMessage m = batch.get(i);
+      if (m.directWith() == 0) {
+        continue;
+      }
+      if (out == null) {
+        out = new ArrayList<>(batch);
+        pairs = new HashMap<>();
+      }
+      List<Long> pair =
+          List.of(Math.min(m.senderId(), m.directWith()), Math.max(m.senderId(), m.directWith()));
+      Long id = pairs.get(pair);
+      if (id == null) {
+        id =
+            JdbcConversationStore.directInTransaction(
+                c, m.conversationId(), m.senderId(), m.directWith(), m.ts());
+        if (id < 0) {
+          throw new UnknownRecipientException(m.directWith());
+        }
+        pairs.put(pair, id);
+      }
+      out.set(i, m.inConversation(id));
+    }
+    return out == null ? batch : out;
   }
 
   /** Stored messages for the (sender, client_msg_id) keys of {@code batch}. */

@@ -154,6 +154,58 @@ abstract class MessageStoreContract extends StoreTestBase {
   }
 
   @Test
+  void directSendsResolveOrCreateThePairsConversationInTheAppend() throws Exception {
+    stores.users().createUser(71, "u71", "U71", "h", NOW);
+    stores.users().createUser(72, "u72", "U72", "h", NOW);
+    // both sides start at once, on several connections, each proposing its own new id
+    List<List<AppendResult>> all =
+        concurrently(
+            4,
+            t -> {
+              List<AppendResult> mine = new ArrayList<>();
+              for (int i = 0; i < 5; i++) {
+                long from = t % 2 == 0 ? 71 : 72;
+                long to = from == 71 ? 72 : 71;
+                mine.addAll(
+                    messages.append(
+                        List.of(
+                            new NewMessage(
+                                nextId(),
+                                nextId(),
+                                from,
+                                from * 100,
+                                "d" + t + "-" + i,
+                                NOW,
+                                "{}",
+                                to))));
+              }
+              return mine;
+            });
+    List<StoredMessage> stored =
+        all.stream().flatMap(List::stream).map(AppendResult::message).toList();
+    long conv = stored.getFirst().conversationId();
+    assertThat(stored).extracting(StoredMessage::conversationId).containsOnly(conv);
+    assertThat(stored.stream().map(StoredMessage::seq).sorted().toList())
+        .isEqualTo(LongStream.rangeClosed(1, 20).boxed().toList());
+    assertThat(stores.conversations().members(conv))
+        .extracting(io.parley.server.conversation.Member::userId)
+        .containsExactlyInAnyOrder(71L, 72L);
+    assertThat(stores.conversations().getOrCreateDirect(nextId(), 72, 71, NOW).id())
+        .isEqualTo(conv);
+    // an unknown recipient stores nothing
+    long proposed = nextId();
+    assertThatThrownBy(
+            () ->
+                messages.append(
+                    List.of(
+                        msg(C1, 1, "kept-out"),
+                        new NewMessage(nextId(), proposed, 71, 7100, "x", NOW, "{}", 999_999))))
+        .isInstanceOf(io.parley.server.messaging.UnknownRecipientException.class);
+    assertThat(stores.conversations().find(proposed)).isEmpty();
+    assertThat(messages.findByClientMsgId(1, "kept-out")).isEmpty();
+  }
+
+  @Test
   void rangeInBothDirections() {
     appendN(C1, 1, 10);
     assertThat(seqs(messages.range(C1, 0, Long.MAX_VALUE, 3, false))).containsExactly(1L, 2L, 3L);
