@@ -131,7 +131,7 @@ public final class ParleyNode implements AutoCloseable {
           .last()
           .handler(
               ctx ->
-                  Http.fail(ctx, io.parley.server.http.ApiException.notFound("no such endpoint")));
+                  Http.fail(ctx, io.parley.server.api.ApiException.notFound("no such endpoint")));
       HttpServerOptions opts =
           new HttpServerOptions()
               .setHost(BACKEND_HOST)

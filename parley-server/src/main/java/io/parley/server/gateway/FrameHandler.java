@@ -6,12 +6,12 @@ import io.parley.protocol.CloseCodes;
 import io.parley.protocol.ErrorCode;
 import io.parley.protocol.Frames;
 import io.parley.protocol.Json;
-import io.parley.server.conversation.Memberships;
+import io.parley.server.api.ApiException;
+import io.parley.server.api.Fields;
+import io.parley.server.api.Principal;
+import io.parley.server.conversation.model.Memberships;
 import io.parley.server.delivery.Broker;
 import io.parley.server.delivery.Outbound;
-import io.parley.server.http.ApiException;
-import io.parley.server.http.Http;
-import io.parley.server.http.Principal;
 import io.parley.server.messaging.MessageJson;
 import io.parley.server.messaging.MessagingService;
 import io.parley.server.messaging.ReceiptService;
@@ -127,14 +127,14 @@ public final class FrameHandler {
     JsonNode body = frame.get("body");
     Principal p = p(c);
     if (hasConv) {
-      long conv = Http.requiredId(frame, "conversation_id");
+      long conv = Fields.requiredId(frame, "conversation_id");
       if (c.serialIdle() && messaging.canSendWithoutBlocking(conv)) {
         submit(c, p, conv, clientMsgId, body);
         return;
       }
       serial(c, frame, clientMsgId, () -> submit(c, p, conv, clientMsgId, body));
     } else {
-      long to = Http.requiredId(frame, "to_user_id");
+      long to = Fields.requiredId(frame, "to_user_id");
       serial(
           c,
           frame,
@@ -176,7 +176,7 @@ public final class FrameHandler {
 
   private void typing(Connection c, JsonNode frame) {
     long conv = conv(frame);
-    String state = Http.requiredString(frame, "state", 8);
+    String state = Fields.requiredString(frame, "state", 8);
     if (!state.equals("start") && !state.equals("stop")) {
       throw ApiException.invalid("state must be start or stop");
     }
@@ -249,7 +249,7 @@ public final class FrameHandler {
   }
 
   private static long conv(JsonNode frame) {
-    return Http.requiredId(frame, "conversation_id");
+    return Fields.requiredId(frame, "conversation_id");
   }
 
   private static long seq(JsonNode frame) {
@@ -264,7 +264,7 @@ public final class FrameHandler {
   }
 
   private static List<Long> userIds(JsonNode frame) {
-    return Http.idList(frame, "user_ids", true, 1000);
+    return Fields.idList(frame, "user_ids", true, 1000);
   }
 
   private static String clientMsgIdOf(JsonNode frame) {

@@ -2,11 +2,11 @@ package io.parley.server.presence;
 
 import io.parley.protocol.Frames;
 import io.parley.protocol.Json;
-import io.parley.server.conversation.Memberships;
+import io.parley.server.api.ApiException;
+import io.parley.server.conversation.model.Memberships;
 import io.parley.server.delivery.Outbound;
 import io.parley.server.gateway.Connection;
 import io.parley.server.gateway.ConnectionRegistry;
-import io.parley.server.http.ApiException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
