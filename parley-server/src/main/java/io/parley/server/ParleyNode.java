@@ -51,6 +51,8 @@ public final class ParleyNode implements AutoCloseable {
   }
 
   public static ParleyNode start(ParleyConfig config, Clock clock) {
+    // cluster settings are checked before anything opens (e.g. cluster mode needs PostgreSQL)
+    io.parley.server.cluster.ClusterConfig.validate(config);
     // the store opens and migrates while Vert.x starts
     CompletableFuture<Stores> opening =
         CompletableFuture.supplyAsync(() -> Stores.open(config.store()));
@@ -93,6 +95,9 @@ public final class ParleyNode implements AutoCloseable {
     }
     w.gateway().start();
     ParleyNode node = new ParleyNode(config, vertx, w, servers, edge);
+    if (w.cluster() != null) {
+      w.cluster().onIdLost(() -> new Thread(node::close, "parley-id-lost").start());
+    }
     log.info(
         "Parley node {} listening on port {} ({} event loops)",
         config.node().id(),
@@ -165,6 +170,9 @@ public final class ParleyNode implements AutoCloseable {
       return;
     }
     stopped = true;
+    if (wiring.cluster() != null) {
+      wiring.cluster().drain(); // out of discovery first: new clients go to other nodes
+    }
     wiring.gateway().drain(1000);
     try {
       Thread.sleep(Math.min(500, config.server().shutdownGraceSeconds() * 1000L));

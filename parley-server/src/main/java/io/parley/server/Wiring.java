@@ -5,6 +5,9 @@ import io.parley.server.auth.AuthService;
 import io.parley.server.auth.DeviceRoutes;
 import io.parley.server.auth.PasswordHasher;
 import io.parley.server.auth.TokenService;
+import io.parley.server.cluster.ClusterNode;
+import io.parley.server.cluster.DiscoveryRoutes;
+import io.parley.server.cluster.RedisBroker;
 import io.parley.server.config.ParleyConfig;
 import io.parley.server.conversation.ConversationRoutes;
 import io.parley.server.conversation.ConversationService;
@@ -12,6 +15,7 @@ import io.parley.server.conversation.GroupService;
 import io.parley.server.conversation.Visibility;
 import io.parley.server.conversation.model.Memberships;
 import io.parley.server.delivery.Broker;
+import io.parley.server.delivery.ClusterEvent;
 import io.parley.server.delivery.InMemoryBroker;
 import io.parley.server.gateway.ConnectionRegistry;
 import io.parley.server.gateway.FrameHandler;
@@ -50,6 +54,7 @@ public final class Wiring implements AutoCloseable {
   private final MessageWriter writer;
   private final ReceiptService receipts;
   private final Broker broker;
+  private final ClusterNode cluster;
   private final Gateway gateway;
   private final ConnectionRegistry connections;
   private final Mounter mounter;
@@ -61,6 +66,7 @@ public final class Wiring implements AutoCloseable {
       MessageWriter writer,
       ReceiptService receipts,
       Broker broker,
+      ClusterNode cluster,
       Gateway gateway,
       ConnectionRegistry connections,
       Mounter mounter) {
@@ -70,6 +76,7 @@ public final class Wiring implements AutoCloseable {
     this.writer = writer;
     this.receipts = receipts;
     this.broker = broker;
+    this.cluster = cluster;
     this.gateway = gateway;
     this.connections = connections;
     this.mounter = mounter;
@@ -105,12 +112,31 @@ public final class Wiring implements AutoCloseable {
 
     // delivery
     ConnectionRegistry connections = new ConnectionRegistry();
-    Broker broker = new InMemoryBroker(connections);
-    // revocation closes the device's sockets (cluster mode: route the event through the broker)
-    tokens.setRevocationListener(connections.revoked());
+    // cluster mode (F18): a RedisBroker, sessions and discovery in Redis; else one node in memory
+    ClusterNode cluster =
+        cfg.cluster() != null && cfg.cluster().enabled()
+            ? ClusterNode.start(cfg, vertx, connections)
+            : null;
+    Broker broker = cluster != null ? cluster.broker() : new InMemoryBroker(connections);
+    // revocation closes the device's sockets on every node: applied here at once (this node stops
+    // taking the device's frames before the call returns) and by every node's event listener
+    tokens.setRevocationListener(
+        (userId, deviceId) -> {
+          connections.revoked().deviceRevoked(userId, deviceId);
+          broker.publishEvent(ClusterEvent.deviceRevoked(userId, deviceId));
+        });
 
     // messaging
     Memberships memberships = new Memberships(stores.conversations(), 500_000);
+    broker.onEvent(
+        e -> {
+          switch (e.kind()) {
+            case MEMBERSHIP_CHANGED -> memberships.invalidate(e.subjectId());
+            case DEVICE_REVOKED -> connections.revoked().deviceRevoked(e.subjectId(), e.detailId());
+            case CACHES_STALE -> memberships.invalidateAll();
+            default -> {}
+          }
+        });
     MessageWriter writer =
         new MessageWriter(
             stores.messages(),
@@ -184,6 +210,17 @@ public final class Wiring implements AutoCloseable {
             Integer.toString(cfg.node().id()),
             clock);
 
+    if (cluster != null) {
+      RedisBroker rb = cluster.redisBroker();
+      metrics.gauge("parley_broker_sent_frames", "frames published to other nodes", rb::sentFrames);
+      metrics.gauge(
+          "parley_broker_received_frames", "frames received from other nodes", rb::receivedFrames);
+      metrics.gauge(
+          "parley_broker_dropped_frames", "frames dropped (queue full)", rb::droppedFrames);
+      metrics.gauge("parley_broker_dropped_events", "events dropped", rb::droppedEvents);
+      metrics.gauge(
+          "parley_broker_queued_frames", "frames waiting in the broker", rb::queuedFrames);
+    }
     metrics.gauge("parley_connections", "open WebSocket connections", connections::size);
     metrics.gauge(
         "parley_write_queue", "sends waiting for the group-commit writer", writer::queued);
@@ -194,11 +231,16 @@ public final class Wiring implements AutoCloseable {
           new DeviceRoutes(auth, tokens).mount(router);
           new ConversationRoutes(conversations, groups, messaging, receipts, tokens).mount(router);
           new PresenceRoutes(presence, tokens).mount(router);
-          new OpsRoutes(metrics, stores.database()).mount(router);
+          OpsRoutes ops = new OpsRoutes(metrics, stores.database());
+          if (cluster != null) {
+            ops.withReadinessCheck("redis", () -> cluster.ping().timeout(2, TimeUnit.SECONDS));
+          }
+          ops.mount(router);
+          new DiscoveryRoutes(cfg, cluster, connections, tokens).mount(router);
           new ApiDocsRoutes().mount(router);
         };
     return new Wiring(
-        stores, metrics, workers, writer, receipts, broker, gateway, connections, mounter);
+        stores, metrics, workers, writer, receipts, broker, cluster, gateway, connections, mounter);
   }
 
   private static ExecutorService workers() {
@@ -239,11 +281,20 @@ public final class Wiring implements AutoCloseable {
     return connections;
   }
 
+  /** This node's cluster membership, or null on a single node. */
+  public ClusterNode cluster() {
+    return cluster;
+  }
+
   @Override
   public void close() {
     writer.close();
     receipts.close();
-    broker.close();
+    if (cluster != null) {
+      cluster.close();
+    } else {
+      broker.close();
+    }
     workers.shutdown();
     try {
       workers.awaitTermination(5, TimeUnit.SECONDS);

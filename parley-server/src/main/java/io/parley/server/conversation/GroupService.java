@@ -14,6 +14,7 @@ import io.parley.server.conversation.model.Member;
 import io.parley.server.conversation.model.Memberships;
 import io.parley.server.conversation.model.Role;
 import io.parley.server.delivery.Broker;
+import io.parley.server.delivery.ClusterEvent;
 import io.parley.server.delivery.Outbound;
 import io.parley.server.messaging.MessagingService;
 import java.time.Clock;
@@ -71,6 +72,7 @@ public final class GroupService {
     Conversation c =
         conversations.createGroup(ids.getAsLong(), title, ownerId, others, clock.millis());
     memberships.invalidate(c.id());
+    broker.publishEvent(ClusterEvent.membershipChanged(c.id()));
     ObjectNode body = system("created", ownerId);
     body.put("title", title);
     return changed(c.id(), ownerId, "created", body, List.of());
@@ -138,6 +140,7 @@ public final class GroupService {
     checkLimit(existing + fresh.size());
     List<Long> added = conversations.addMembers(groupId, fresh, Role.MEMBER, clock.millis());
     memberships.invalidate(groupId);
+    broker.publishEvent(ClusterEvent.membershipChanged(groupId));
     if (added.isEmpty()) {
       return ConversationViews.group(group(groupId), conversations.members(groupId));
     }
@@ -162,6 +165,7 @@ public final class GroupService {
     }
     conversations.removeMember(groupId, userId);
     memberships.invalidate(groupId);
+    broker.publishEvent(ClusterEvent.membershipChanged(groupId));
     ObjectNode body = system("member_removed", callerId);
     ids(body, List.of(userId));
     changed(groupId, callerId, "member_removed", body, List.of(userId));
@@ -199,6 +203,7 @@ public final class GroupService {
           .ifPresent(next -> conversations.setRole(groupId, next.userId(), Role.OWNER));
     }
     memberships.invalidate(groupId);
+    broker.publishEvent(ClusterEvent.membershipChanged(groupId));
     ObjectNode body = system("member_left", callerId);
     ids(body, List.of(callerId));
     changed(groupId, callerId, "member_left", body, List.of(callerId));

@@ -67,6 +67,12 @@ public final class Memberships {
     members.remove(conversationId);
   }
 
+  /** Drops every cached entry (this node may have missed membership changes). */
+  public void invalidateAll() {
+    members.clear();
+    lastSeq.clear();
+  }
+
   /** Highest seq committed in the conversation, as seen by this node. May block on a miss. */
   public long lastSeq(long conversationId) {
     Long s = lastSeq.get(conversationId);
