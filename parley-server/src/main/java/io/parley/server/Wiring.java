@@ -221,6 +221,7 @@ public final class Wiring implements AutoCloseable {
       metrics.gauge(
           "parley_broker_queued_frames", "frames waiting in the broker", rb::queuedFrames);
     }
+    gateway.setGapFiller(new io.parley.server.gateway.GapFiller(visibility, workers));
     metrics.gauge("parley_connections", "open WebSocket connections", connections::size);
     metrics.gauge(
         "parley_write_queue", "sends waiting for the group-commit writer", writer::queued);

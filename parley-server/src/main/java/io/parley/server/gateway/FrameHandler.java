@@ -160,6 +160,7 @@ public final class FrameHandler {
         .whenComplete(
             (r, t) -> {
               if (t == null) {
+                c.ownMessage(conv, r.message().seq());
                 c.send(MessageJson.ack(r.message()));
               } else {
                 Throwable cause =

@@ -63,6 +63,7 @@ public final class Gateway implements WebSocketUpgrades {
   private final Connection.Limits limits;
   private final WebSocketDecoderConfig decoderConfig;
   private volatile boolean draining;
+  private volatile GapFiller gapFiller;
   private long timerId = -1;
 
   public Gateway(
@@ -98,6 +99,11 @@ public final class Gateway implements WebSocketUpgrades {
             .closeOnProtocolViolation(false)
             .withUTF8Validator(true)
             .build();
+  }
+
+  /** Recovers seq gaps in live message frames from the store (null: frames pass unchecked). */
+  public void setGapFiller(GapFiller gapFiller) {
+    this.gapFiller = gapFiller;
   }
 
   /** Starts the heartbeat / idle sweep. */
@@ -222,6 +228,7 @@ public final class Gateway implements WebSocketUpgrades {
   /** Runs on the channel's event loop after a successful handshake with a valid token. */
   private void open(Channel ch, Principal p) {
     Connection c = new Connection(ch, p.userId(), p.deviceId(), limits, clock.millis());
+    c.setGapFiller(gapFiller);
     ch.pipeline()
         .addLast("utf8", new Utf8FrameValidator(false))
         .addLast("messages", new WebSocketFrameAggregator(cfg.maxFrameBytes()))
