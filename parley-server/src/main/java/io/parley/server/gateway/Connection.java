@@ -280,6 +280,16 @@ public final class Connection {
       syncBuffer = null;
       return false;
     }
+    if (syncBuffer != null && gaps != null) {
+      // parked frames go through the gap check: a message committed elsewhere after the replay
+      // read the store may be missing before the first parked frame
+      lastSent.putAll(replayed);
+      ArrayDeque<Outbound> parked = syncBuffer;
+      syncBuffer = null;
+      for (Outbound f : parked) {
+        offerInOrder(f);
+      }
+    }
     if (syncBuffer != null) {
       for (Outbound f : syncBuffer) {
         Long seen = replayed.get(f.conversationId());

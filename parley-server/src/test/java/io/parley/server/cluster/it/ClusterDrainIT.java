@@ -25,6 +25,7 @@ class ClusterDrainIT {
             .isPositive();
         assertThat(f.acked()).isEqualTo(f.sent());
         assertThat(f.lost()).isZero();
+        assertThat(f.moved()).as("clients of the stopped node reconnected").isPositive();
       }
     }
   }

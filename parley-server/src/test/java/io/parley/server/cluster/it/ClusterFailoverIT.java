@@ -22,6 +22,7 @@ class ClusterFailoverIT {
                 "failover");
         assertThat(f.acked()).isEqualTo(f.sent());
         assertThat(f.lost()).isZero();
+        assertThat(f.moved()).as("clients of the stopped node reconnected").isPositive();
       }
     }
   }

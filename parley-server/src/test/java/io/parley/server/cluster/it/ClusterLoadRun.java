@@ -18,7 +18,8 @@ import org.awaitility.Awaitility;
  * other device (once per socket session, in seq order), and the figures are reported.
  */
 final class ClusterLoadRun {
-  record Figures(long sent, long acked, long delivered, long lost, long reconnectFrames) {}
+  record Figures(
+      long sent, long acked, long delivered, long lost, long reconnectFrames, long moved) {}
 
   static Figures run(ClusterHarness h, String base, int users, Runnable disrupt, String label)
       throws Exception {
@@ -86,21 +87,25 @@ final class ClusterLoadRun {
       allAcked.addAll(c.acked.values());
     }
     // every device gets every acked message of the others
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(200))
-        .until(
-            () -> {
-              for (LoadClient c : clients) {
-                c.keepAlive();
-                Set<Long> want = new HashSet<>(allAcked);
-                want.removeAll(c.acked.values());
-                if (!c.receivedIds().containsAll(want)) {
-                  return false;
+    try {
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> {
+                for (LoadClient c : clients) {
+                  c.keepAlive();
+                  Set<Long> want = new HashSet<>(allAcked);
+                  want.removeAll(c.acked.values());
+                  if (!c.receivedIds().containsAll(want)) {
+                    return false;
+                  }
                 }
-              }
-              return true;
-            });
+                return true;
+              });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      System.out.println(label + ": not every acked message arrived within 30 s");
+    }
     long sent = clients.stream().mapToLong(c -> c.sent.size()).sum();
     long delivered = 0;
     long lost = 0;
@@ -111,14 +116,33 @@ final class ClusterLoadRun {
       want.removeAll(c.acked.values());
       Set<Long> got = c.receivedIds();
       delivered += want.stream().filter(got::contains).count();
-      lost += want.stream().filter(id -> !got.contains(id)).count();
+      List<Long> missing = want.stream().filter(id -> !got.contains(id)).sorted().toList();
+      lost += missing.size();
+      if (!missing.isEmpty()) {
+        System.out.printf(
+            "%s: %s missed %d messages, e.g. %s; sessions %d, last seqs %s%n",
+            label,
+            c.user.name(),
+            missing.size(),
+            missing.subList(0, Math.min(5, missing.size())),
+            c.sessions.size(),
+            c.sessions.stream()
+                .map(
+                    s ->
+                        s.messages(group).isEmpty()
+                            ? 0
+                            : s.messages(group).getLast().get("seq").asLong())
+                .toList());
+      }
       violations.addAll(c.orderViolations());
       reconnects += c.reconnectFrames();
     }
-    Figures f = new Figures(sent, allAcked.size(), delivered, lost, reconnects);
+    long moved = clients.stream().mapToLong(c -> c.sessions.size() - 1).sum();
+    Figures f = new Figures(sent, allAcked.size(), delivered, lost, reconnects, moved);
     System.out.printf(
-        "%s: sent=%d acked=%d delivered=%d (message x recipient) lost=%d reconnect_frames=%d%n",
-        label, f.sent(), f.acked(), f.delivered(), f.lost(), f.reconnectFrames());
+        "%s: sent=%d acked=%d delivered=%d (message x recipient) lost=%d reconnect_frames=%d"
+            + " reconnected_clients=%d%n",
+        label, f.sent(), f.acked(), f.delivered(), f.lost(), f.reconnectFrames(), f.moved());
     assertThat(violations).isEmpty();
     assertThat(f.lost()).isZero();
     for (LoadClient c : clients) {

@@ -65,7 +65,7 @@ final class Nginx implements AutoCloseable {
             + upstream
             + "  }\n  server {\n    listen 127.0.0.1:"
             + port
-            + ";\n    location / {\n      proxy_pass http://parley;\n"
+            + ";\n    location /v1/ws {\n      proxy_pass http://parley;\n"
             + "      proxy_http_version 1.1;\n"
             + "      proxy_set_header Upgrade $http_upgrade;\n"
             + "      proxy_set_header Connection $connection_upgrade;\n"
@@ -73,6 +73,13 @@ final class Nginx implements AutoCloseable {
             + "      proxy_connect_timeout 1s;\n"
             + "      proxy_read_timeout 60s;\n"
             + "      proxy_next_upstream error timeout http_502 http_503;\n"
+            + "    }\n    location / {\n      proxy_pass http://parley;\n"
+            + "      proxy_http_version 1.1;\n"
+            + "      proxy_set_header Connection \"\";\n"
+            + "      proxy_set_header Host $host;\n"
+            + "      proxy_connect_timeout 1s;\n"
+            + "      proxy_read_timeout 30s;\n"
+            + "      proxy_next_upstream error timeout http_502 http_503 non_idempotent;\n"
             + "    }\n  }\n}\n";
     Path file = dir.resolve("nginx.conf");
     Files.writeString(file, conf);
