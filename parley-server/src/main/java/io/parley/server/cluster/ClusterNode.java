@@ -191,10 +191,22 @@ public final class ClusterNode implements AutoCloseable {
         .onSuccess(
             ok -> {
               if (!ok && !closed.get()) {
-                log.error(
-                    "node id {} was taken by another node while this one was unreachable: stopping",
-                    nodeId);
-                onIdLost.run();
+                // the claim is gone (Redis lost its data) or held by another node: claim again
+                nodes
+                    .claimNodeId(nodeId)
+                    .onSuccess(
+                        claimed -> {
+                          if (claimed) {
+                            log.warn("node id {} claimed again (Redis had lost it)", nodeId);
+                            nodes.heartbeat(status());
+                          } else if (!closed.get()) {
+                            log.error(
+                                "node id {} was taken by another node while this one was"
+                                    + " unreachable: stopping",
+                                nodeId);
+                            onIdLost.run();
+                          }
+                        });
               }
             })
         .onFailure(e -> log.debug("node heartbeat failed: {}", e.getMessage()));
