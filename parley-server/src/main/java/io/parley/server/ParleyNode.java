@@ -52,6 +52,8 @@ public final class ParleyNode implements AutoCloseable {
   }
 
   public static ParleyNode start(ParleyConfig config, Clock clock) {
+    // cluster settings are checked before anything opens (e.g. cluster mode needs PostgreSQL)
+    io.parley.server.cluster.ClusterConfig.validate(config);
     // the store opens and migrates while Vert.x starts
     CompletableFuture<Stores> opening =
         CompletableFuture.supplyAsync(() -> Stores.open(config.store()));
@@ -87,6 +89,9 @@ public final class ParleyNode implements AutoCloseable {
     }
     w.gateway().start();
     ParleyNode node = new ParleyNode(config, vertx, w, servers, edge);
+    if (w.cluster() != null) {
+      w.cluster().onIdLost(() -> new Thread(node::close, "parley-id-lost").start());
+    }
     log.info(
         "Parley node {} listening on port {} ({} event loops)",
         config.node().id(),
@@ -125,7 +130,7 @@ public final class ParleyNode implements AutoCloseable {
           .last()
           .handler(
               ctx ->
-                  Http.fail(ctx, io.parley.server.http.ApiException.notFound("no such endpoint")));
+                  Http.fail(ctx, io.parley.server.api.ApiException.notFound("no such endpoint")));
       HttpServerOptions opts =
           new HttpServerOptions()
               .setHost(BACKEND_HOST)
@@ -188,6 +193,9 @@ public final class ParleyNode implements AutoCloseable {
       return;
     }
     stopped = true;
+    if (wiring.cluster() != null) {
+      wiring.cluster().drain(); // out of discovery first: new clients go to other nodes
+    }
     wiring.gateway().drain(1000);
     // grace for the reconnect frames and the 1012 closes (sent 200 ms after them) to go out
     long graceMs = Math.min(500, config.server().shutdownGraceSeconds() * 1000L);

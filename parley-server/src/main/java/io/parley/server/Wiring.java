@@ -6,13 +6,17 @@ import io.parley.server.auth.AuthService;
 import io.parley.server.auth.DeviceRoutes;
 import io.parley.server.auth.PasswordHasher;
 import io.parley.server.auth.TokenService;
+import io.parley.server.cluster.ClusterNode;
+import io.parley.server.cluster.DiscoveryRoutes;
+import io.parley.server.cluster.RedisBroker;
 import io.parley.server.config.ParleyConfig;
 import io.parley.server.conversation.ConversationRoutes;
 import io.parley.server.conversation.ConversationService;
 import io.parley.server.conversation.GroupService;
-import io.parley.server.conversation.Memberships;
 import io.parley.server.conversation.Visibility;
+import io.parley.server.conversation.model.Memberships;
 import io.parley.server.delivery.Broker;
+import io.parley.server.delivery.ClusterEvent;
 import io.parley.server.delivery.InMemoryBroker;
 import io.parley.server.gateway.ConnectionRegistry;
 import io.parley.server.gateway.FrameHandler;
@@ -51,6 +55,7 @@ public final class Wiring implements AutoCloseable {
   private final MessageWriter writer;
   private final ReceiptService receipts;
   private final Broker broker;
+  private final ClusterNode cluster;
   private final Gateway gateway;
   private final ConnectionRegistry connections;
   private final Mounter mounter;
@@ -66,6 +71,7 @@ public final class Wiring implements AutoCloseable {
       MessageWriter writer,
       ReceiptService receipts,
       Broker broker,
+      ClusterNode cluster,
       Gateway gateway,
       ConnectionRegistry connections,
       Mounter mounter,
@@ -78,6 +84,7 @@ public final class Wiring implements AutoCloseable {
     this.writer = writer;
     this.receipts = receipts;
     this.broker = broker;
+    this.cluster = cluster;
     this.gateway = gateway;
     this.connections = connections;
     this.mounter = mounter;
@@ -120,12 +127,32 @@ public final class Wiring implements AutoCloseable {
 
     // delivery
     ConnectionRegistry connections = new ConnectionRegistry();
-    Broker broker = ops.metered(new InMemoryBroker(connections));
-    // revocation closes the device's sockets (cluster mode: route the event through the broker)
-    tokens.setRevocationListener(connections.revoked());
+    // cluster mode (F18): a RedisBroker, sessions and discovery in Redis; else one node in memory
+    ClusterNode cluster =
+        cfg.cluster() != null && cfg.cluster().enabled()
+            ? ClusterNode.start(cfg, vertx, connections)
+            : null;
+    Broker broker =
+        ops.metered(cluster != null ? cluster.broker() : new InMemoryBroker(connections));
+    // revocation closes the device's sockets on every node: applied here at once (this node stops
+    // taking the device's frames before the call returns) and by every node's event listener
+    tokens.setRevocationListener(
+        (userId, deviceId) -> {
+          connections.revoked().deviceRevoked(userId, deviceId);
+          broker.publishEvent(ClusterEvent.deviceRevoked(userId, deviceId));
+        });
 
     // messaging
     Memberships memberships = new Memberships(stores.conversations(), 500_000);
+    broker.onEvent(
+        e -> {
+          switch (e.kind()) {
+            case MEMBERSHIP_CHANGED -> memberships.invalidate(e.subjectId());
+            case DEVICE_REVOKED -> connections.revoked().deviceRevoked(e.subjectId(), e.detailId());
+            case CACHES_STALE -> memberships.invalidateAll();
+            default -> {}
+          }
+        });
     MessageWriter writer =
         new MessageWriter(
             stores.messages(),
@@ -207,6 +234,18 @@ public final class Wiring implements AutoCloseable {
             clock,
             abuse.admission());
 
+    if (cluster != null) {
+      RedisBroker rb = cluster.redisBroker();
+      metrics.gauge("parley_broker_sent_frames", "frames published to other nodes", rb::sentFrames);
+      metrics.gauge(
+          "parley_broker_received_frames", "frames received from other nodes", rb::receivedFrames);
+      metrics.gauge(
+          "parley_broker_dropped_frames", "frames dropped (queue full)", rb::droppedFrames);
+      metrics.gauge("parley_broker_dropped_events", "events dropped", rb::droppedEvents);
+      metrics.gauge(
+          "parley_broker_queued_frames", "frames waiting in the broker", rb::queuedFrames);
+    }
+    gateway.setGapFiller(new io.parley.server.gateway.GapFiller(visibility, workers));
     metrics.gauge("parley_connections", "open WebSocket connections", connections::size);
     metrics.gauge(
         "parley_write_queue", "sends waiting for the group-commit writer", writer::queued);
@@ -249,6 +288,9 @@ public final class Wiring implements AutoCloseable {
             broker,
             clock);
 
+    if (cluster != null) {
+      ops.withReadinessCheck("redis", () -> cluster.ping().timeout(2, TimeUnit.SECONDS));
+    }
     Mounter mounter =
         router -> {
           ops.mountFirst(router);
@@ -267,6 +309,7 @@ public final class Wiring implements AutoCloseable {
               .mount(router);
           new PresenceRoutes(presence, tokens).mount(router);
           ops.mount(router);
+          new DiscoveryRoutes(cfg, cluster, connections, tokens).mount(router);
           new ApiDocsRoutes().mount(router);
           new io.parley.server.web.WebRoutes().mount(router);
           // search, retention, operations (F10/F15/F16)
@@ -281,6 +324,7 @@ public final class Wiring implements AutoCloseable {
             writer,
             receipts,
             broker,
+            cluster,
             gateway,
             connections,
             mounter,
@@ -342,6 +386,11 @@ public final class Wiring implements AutoCloseable {
     return retention;
   }
 
+  /** This node's cluster membership, or null on a single node. */
+  public ClusterNode cluster() {
+    return cluster;
+  }
+
   @Override
   public void close() {
     retention.close();
@@ -349,7 +398,11 @@ public final class Wiring implements AutoCloseable {
     writer.close();
     push.close();
     receipts.close();
-    broker.close();
+    if (cluster != null) {
+      cluster.close();
+    } else {
+      broker.close();
+    }
     if (media != null) {
       media.close();
     }

@@ -2,7 +2,7 @@ package io.parley.server.abuse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.protocol.ErrorCode;
-import io.parley.server.http.ApiException;
+import io.parley.server.api.ApiException;
 import io.parley.server.http.Http;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;

@@ -1,7 +1,7 @@
 package io.parley.server.abuse;
 
 import io.parley.protocol.ErrorCode;
-import io.parley.server.http.ApiException;
+import io.parley.server.api.ApiException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**

@@ -3,11 +3,12 @@ package io.parley.server.auth;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.parley.server.http.ApiException;
-import io.parley.server.http.Authenticator;
+import io.parley.server.api.ApiException;
+import io.parley.server.api.Authenticator;
+import io.parley.server.api.Fields;
+import io.parley.server.api.Principal;
 import io.parley.server.http.Http;
 import io.parley.server.http.Http.Response;
-import io.parley.server.http.Principal;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -73,18 +74,18 @@ public final class AuthRoutes {
 
   private Response signup(RoutingContext ctx) {
     ObjectNode body = Http.bodyObject(ctx);
-    String username = Http.requiredString(body, "username", MAX_USERNAME_FIELD);
+    String username = Fields.requiredString(body, "username", MAX_USERNAME_FIELD);
     String password = rawString(body, "password", AuthService.MAX_PASSWORD_CHARS);
-    String displayName = Http.optionalString(body, "display_name", 1024);
+    String displayName = Fields.optionalString(body, "display_name", 1024);
     User u = auth.signup(username, password, displayName);
     return Response.created(new SignupResponse(Long.toString(u.id()), u.username()));
   }
 
   private Response login(RoutingContext ctx) {
     ObjectNode body = Http.bodyObject(ctx);
-    String username = Http.requiredString(body, "username", MAX_USERNAME_FIELD);
+    String username = Fields.requiredString(body, "username", MAX_USERNAME_FIELD);
     String password = rawString(body, "password", AuthService.MAX_PASSWORD_CHARS);
-    String deviceName = Http.optionalString(body, "device_name", 1024);
+    String deviceName = Fields.optionalString(body, "device_name", 1024);
     TokenService.Tokens t = auth.login(username, password, deviceName);
     return Response.ok(
         new LoginResponse(
@@ -97,7 +98,7 @@ public final class AuthRoutes {
 
   private Response refresh(RoutingContext ctx) {
     ObjectNode body = Http.bodyObject(ctx);
-    String token = Http.requiredString(body, "refresh_token", MAX_TOKEN_FIELD);
+    String token = Fields.requiredString(body, "refresh_token", MAX_TOKEN_FIELD);
     TokenService.Tokens t = auth.refresh(token);
     return Response.ok(new RefreshResponse(t.accessToken(), t.refreshToken(), t.expiresIn()));
   }
@@ -141,11 +142,11 @@ public final class AuthRoutes {
     ObjectNode body = Http.bodyObject(ctx);
     Audience[] privacy = privacyPatch(body.get("privacy"));
     String displayName =
-        Http.optionalString(body, "display_name", AuthService.MAX_DISPLAY_NAME_CHARS);
-    String about = Http.optionalString(body, "about", AuthService.MAX_ABOUT_CHARS);
+        Fields.optionalString(body, "display_name", AuthService.MAX_DISPLAY_NAME_CHARS);
+    String about = Fields.optionalString(body, "about", AuthService.MAX_ABOUT_CHARS);
     JsonNode avatar = body.get("avatar_media_id");
     Long avatarId =
-        avatar == null || avatar.isNull() ? null : Http.requiredId(body, "avatar_media_id");
+        avatar == null || avatar.isNull() ? null : Fields.requiredId(body, "avatar_media_id");
     User u = auth.updateProfile(p.userId(), new ProfilePatch(displayName, about, avatarId));
     return Response.ok(OwnProfile.of(u, auth.updatePrivacy(p.userId(), privacy[0], privacy[1])));
   }
@@ -179,7 +180,7 @@ public final class AuthRoutes {
   }
 
   private Response byId(RoutingContext ctx) {
-    long id = Http.parseId(ctx.pathParam("user_id"), "user_id");
+    long id = Fields.parseId(ctx.pathParam("user_id"), "user_id");
     return Response.ok(Profile.of(auth.user(id)));
   }
 

@@ -1,9 +1,9 @@
 package io.parley.server.auth;
 
 import io.parley.protocol.ErrorCode;
+import io.parley.server.api.ApiException;
+import io.parley.server.api.Principal;
 import io.parley.server.config.ParleyConfig;
-import io.parley.server.http.ApiException;
-import io.parley.server.http.Principal;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;

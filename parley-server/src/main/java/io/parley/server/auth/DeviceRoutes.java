@@ -1,9 +1,10 @@
 package io.parley.server.auth;
 
-import io.parley.server.http.Authenticator;
+import io.parley.server.api.Authenticator;
+import io.parley.server.api.Fields;
+import io.parley.server.api.Principal;
 import io.parley.server.http.Http;
 import io.parley.server.http.Http.Response;
-import io.parley.server.http.Principal;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -50,7 +51,7 @@ public final class DeviceRoutes {
   }
 
   private Response revoke(RoutingContext ctx) {
-    long id = Http.parseId(ctx.pathParam("device_id"), "device_id");
+    long id = Fields.parseId(ctx.pathParam("device_id"), "device_id");
     auth.revokeDevice(Http.principal(ctx), id);
     return Response.noContent();
   }

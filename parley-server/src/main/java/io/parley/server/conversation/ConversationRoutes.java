@@ -2,11 +2,12 @@ package io.parley.server.conversation;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.server.abuse.MessageRateLimits;
-import io.parley.server.http.ApiException;
-import io.parley.server.http.Authenticator;
+import io.parley.server.api.ApiException;
+import io.parley.server.api.Authenticator;
+import io.parley.server.api.Fields;
+import io.parley.server.api.Principal;
 import io.parley.server.http.Http;
 import io.parley.server.http.Http.Response;
-import io.parley.server.http.Principal;
 import io.parley.server.messaging.MessageJson;
 import io.parley.server.messaging.MessagingService;
 import io.parley.server.messaging.ReceiptService;
@@ -64,7 +65,7 @@ public final class ConversationRoutes {
         .handler(
             Http.blocking(
                 ctx -> {
-                  long other = Http.requiredId(Http.bodyObject(ctx), "user_id");
+                  long other = Fields.requiredId(Http.bodyObject(ctx), "user_id");
                   return Response.ok(conversations.direct(me(ctx).userId(), other));
                 }));
     r.get("/v1/conversations")
@@ -94,12 +95,12 @@ public final class ConversationRoutes {
             Http.blocking(
                 ctx -> {
                   ObjectNode body = Http.bodyObject(ctx);
-                  String name = Http.requiredString(body, "name", 1024);
+                  String name = Fields.requiredString(body, "name", 1024);
                   return Response.created(
                       groups.create(
                           me(ctx).userId(),
                           name,
-                          Http.idList(body, "member_ids", false, Integer.MAX_VALUE)));
+                          Fields.idList(body, "member_ids", false, Integer.MAX_VALUE)));
                 }));
     r.get("/v1/groups/:id")
         .handler(
@@ -110,7 +111,7 @@ public final class ConversationRoutes {
                 ctx -> {
                   ObjectNode body = Http.bodyObject(ctx);
                   long id = pathId(ctx, "id");
-                  String name = Http.optionalString(body, "name", 1024);
+                  String name = Fields.optionalString(body, "name", 1024);
                   Boolean history = null;
                   var h = body.get("history_visible_to_new_members");
                   if (h != null && !h.isNull()) {
@@ -145,7 +146,7 @@ public final class ConversationRoutes {
                       groups.addMembers(
                           me(ctx).userId(),
                           pathId(ctx, "id"),
-                          Http.idList(body, "user_ids", false, Integer.MAX_VALUE)));
+                          Fields.idList(body, "user_ids", false, Integer.MAX_VALUE)));
                 }));
     r.delete("/v1/groups/:id/members/:user_id")
         .handler(
@@ -158,7 +159,7 @@ public final class ConversationRoutes {
         .handler(
             Http.blocking(
                 ctx -> {
-                  String role = Http.requiredString(Http.bodyObject(ctx), "role", 16);
+                  String role = Fields.requiredString(Http.bodyObject(ctx), "role", 16);
                   groups.setRole(me(ctx).userId(), pathId(ctx, "id"), pathId(ctx, "user_id"), role);
                   return Response.noContent();
                 }));
@@ -195,7 +196,7 @@ public final class ConversationRoutes {
   }
 
   private static long pathId(RoutingContext ctx, String name) {
-    return Http.parseId(ctx.pathParam(name), name);
+    return Fields.parseId(ctx.pathParam(name), name);
   }
 
   private static Long optLong(RoutingContext ctx, String name) {

@@ -2,9 +2,14 @@ package io.parley.server.conversation;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.protocol.Json;
+import io.parley.server.api.ApiException;
 import io.parley.server.auth.User;
 import io.parley.server.auth.UserStore;
-import io.parley.server.http.ApiException;
+import io.parley.server.conversation.model.Conversation;
+import io.parley.server.conversation.model.ConversationStore;
+import io.parley.server.conversation.model.ConversationType;
+import io.parley.server.conversation.model.Member;
+import io.parley.server.conversation.model.SeqRange;
 import io.parley.server.messaging.MessageJson;
 import io.parley.server.messaging.MessageStore;
 import io.parley.server.messaging.MessagingService;

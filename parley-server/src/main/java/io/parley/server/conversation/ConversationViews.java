@@ -1,5 +1,7 @@
 package io.parley.server.conversation;
 
+import io.parley.server.conversation.model.Conversation;
+import io.parley.server.conversation.model.Member;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -4,11 +4,18 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.protocol.ErrorCode;
 import io.parley.protocol.Json;
+import io.parley.server.api.ApiException;
 import io.parley.server.auth.UserStore;
 import io.parley.server.config.ParleyConfig;
+import io.parley.server.conversation.model.Conversation;
+import io.parley.server.conversation.model.ConversationStore;
+import io.parley.server.conversation.model.ConversationType;
+import io.parley.server.conversation.model.Member;
+import io.parley.server.conversation.model.Memberships;
+import io.parley.server.conversation.model.Role;
 import io.parley.server.delivery.Broker;
+import io.parley.server.delivery.ClusterEvent;
 import io.parley.server.delivery.Outbound;
-import io.parley.server.http.ApiException;
 import io.parley.server.messaging.MessagingService;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -65,6 +72,7 @@ public final class GroupService {
     Conversation c =
         conversations.createGroup(ids.getAsLong(), title, ownerId, others, clock.millis());
     memberships.invalidate(c.id());
+    broker.publishEvent(ClusterEvent.membershipChanged(c.id()));
     ObjectNode body = system("created", ownerId);
     body.put("title", title);
     return changed(c.id(), ownerId, "created", body, List.of());
@@ -132,6 +140,7 @@ public final class GroupService {
     checkLimit(existing + fresh.size());
     List<Long> added = conversations.addMembers(groupId, fresh, Role.MEMBER, clock.millis());
     memberships.invalidate(groupId);
+    broker.publishEvent(ClusterEvent.membershipChanged(groupId));
     if (added.isEmpty()) {
       return ConversationViews.group(group(groupId), conversations.members(groupId));
     }
@@ -156,6 +165,7 @@ public final class GroupService {
     }
     conversations.removeMember(groupId, userId);
     memberships.invalidate(groupId);
+    broker.publishEvent(ClusterEvent.membershipChanged(groupId));
     ObjectNode body = system("member_removed", callerId);
     ids(body, List.of(userId));
     changed(groupId, callerId, "member_removed", body, List.of(userId));
@@ -193,6 +203,7 @@ public final class GroupService {
           .ifPresent(next -> conversations.setRole(groupId, next.userId(), Role.OWNER));
     }
     memberships.invalidate(groupId);
+    broker.publishEvent(ClusterEvent.membershipChanged(groupId));
     ObjectNode body = system("member_left", callerId);
     ids(body, List.of(callerId));
     changed(groupId, callerId, "member_left", body, List.of(callerId));

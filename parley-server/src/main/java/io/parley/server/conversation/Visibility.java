@@ -1,5 +1,7 @@
 package io.parley.server.conversation;
 
+import io.parley.server.conversation.model.ConversationStore;
+import io.parley.server.conversation.model.SeqRange;
 import io.parley.server.messaging.MessageStore;
 import io.parley.server.messaging.StoredMessage;
 import java.util.ArrayList;

@@ -4,6 +4,7 @@ import io.parley.protocol.CloseCodes;
 import io.parley.server.delivery.Outbound;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -61,6 +62,11 @@ public final class Connection {
 
   private volatile boolean syncing = true;
   private ArrayDeque<Outbound> syncBuffer; // guarded by this, null unless frames are parked
+  // live order per conversation (guarded by this): highest seq sent, frames held behind a gap
+  private final java.util.HashMap<Long, Long> lastSent = new java.util.HashMap<>();
+  private final java.util.HashMap<Long, java.util.PriorityQueue<Outbound>> heldBehindGap =
+      new java.util.HashMap<>();
+  private volatile GapFiller gaps;
   private boolean syncOverflow; // guarded by this
 
   private volatile long lastActivity;
@@ -170,7 +176,81 @@ public final class Connection {
         }
       }
     }
+    if (frame.isMessage() && gaps != null) {
+      offerInOrder(frame);
+      return;
+    }
     enqueue(frame.json());
+  }
+
+  /** Fills seq gaps of live message frames from the store ({@link GapFiller}); null: no check. */
+  void setGapFiller(GapFiller gaps) {
+    this.gaps = gaps;
+  }
+
+  /**
+   * Sends a live message frame in seq order: a frame at or below what was sent is a duplicate and
+   * dropped; a frame past a gap is held while the missing range is read from the store (the frames
+   * of a cluster reach a node by different paths, and the broker may drop some).
+   */
+  private synchronized void offerInOrder(Outbound f) {
+    long conv = f.conversationId();
+    java.util.PriorityQueue<Outbound> held = heldBehindGap.get(conv);
+    if (held != null) {
+      held.add(f);
+      return;
+    }
+    Long last = lastSent.get(conv);
+    if (last == null || f.seq() == last + 1) {
+      lastSent.put(conv, f.seq());
+      enqueue(f.json());
+    } else if (f.seq() > last + 1) {
+      held = new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(Outbound::seq));
+      held.add(f);
+      heldBehindGap.put(conv, held);
+      gaps.fill(this, conv, last, f.seq());
+    }
+  }
+
+  /** This device's own message was stored with {@code seq} (it gets an ack, not the frame). */
+  synchronized void ownMessage(long conversationId, long seq) {
+    Long last = lastSent.get(conversationId);
+    if (last != null && seq == last + 1 && !heldBehindGap.containsKey(conversationId)) {
+      lastSent.put(conversationId, seq);
+    }
+  }
+
+  /**
+   * The messages read from the store for the gap {@code (after, before)} (those of this device
+   * excluded): sends them, then the frames held behind the gap, in seq order.
+   */
+  synchronized void gapFilled(long conv, List<Outbound> fetched, long before) {
+    long last = lastSent.getOrDefault(conv, 0L);
+    for (Outbound m : fetched) {
+      if (m.seq() > last) {
+        enqueue(m.json());
+        last = m.seq();
+      }
+    }
+    last = Math.max(last, before - 1); // anything else in the gap is not this device's to get
+    java.util.PriorityQueue<Outbound> held = heldBehindGap.remove(conv);
+    while (held != null && !held.isEmpty()) {
+      Outbound f = held.poll();
+      if (f.seq() <= last) {
+        continue;
+      }
+      if (f.seq() == last + 1) {
+        enqueue(f.json());
+        last = f.seq();
+      } else {
+        held.add(f);
+        heldBehindGap.put(conv, held);
+        lastSent.put(conv, last);
+        gaps.fill(this, conv, last, f.seq());
+        return;
+      }
+    }
+    lastSent.put(conv, last);
   }
 
   /** Sends a frame now, bypassing the sync buffer (replies, backlog). */
@@ -193,6 +273,16 @@ public final class Connection {
       syncBuffer = null;
       return false;
     }
+    if (syncBuffer != null && gaps != null) {
+      // parked frames go through the gap check: a message committed elsewhere after the replay
+      // read the store may be missing before the first parked frame
+      lastSent.putAll(replayed);
+      ArrayDeque<Outbound> parked = syncBuffer;
+      syncBuffer = null;
+      for (Outbound f : parked) {
+        offerInOrder(f);
+      }
+    }
     if (syncBuffer != null) {
       for (Outbound f : syncBuffer) {
         Long seen = replayed.get(f.conversationId());
@@ -203,6 +293,7 @@ public final class Connection {
       }
       syncBuffer = null;
     }
+    lastSent.putAll(replayed);
     enqueue(syncedFrame);
     syncing = false;
     return true;

@@ -17,6 +17,30 @@ public final class ConnectionRegistry implements LocalSink {
   private final ConcurrentHashMap<Long, Connection[]> byUser = new ConcurrentHashMap<>();
   private final AtomicInteger count = new AtomicInteger();
   private final RevokedDevices revoked = new RevokedDevices();
+  private volatile Listener listener = NO_LISTENER;
+
+  /**
+   * Hears connections come and go on this node (cluster mode registers them as sessions). Called on
+   * the connection's event loop; must not block.
+   */
+  public interface Listener {
+    void added(Connection c);
+
+    void removed(Connection c);
+  }
+
+  private static final Listener NO_LISTENER =
+      new Listener() {
+        @Override
+        public void added(Connection c) {}
+
+        @Override
+        public void removed(Connection c) {}
+      };
+
+  public void setListener(Listener listener) {
+    this.listener = listener;
+  }
 
   public ConnectionRegistry() {
     revoked.attach(this);
@@ -58,6 +82,7 @@ public final class ConnectionRegistry implements LocalSink {
               return n;
             });
     count.incrementAndGet();
+    listener.added(c);
     if (revoked.contains(c.deviceId())) {
       c.close(io.parley.protocol.CloseCodes.UNAUTHORIZED, "device revoked");
     }
@@ -88,6 +113,7 @@ public final class ConnectionRegistry implements LocalSink {
               return n;
             });
     count.decrementAndGet();
+    listener.removed(c);
     return after == null ? 0 : after.length;
   }
 

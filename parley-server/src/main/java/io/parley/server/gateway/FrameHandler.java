@@ -7,12 +7,12 @@ import io.parley.protocol.ErrorCode;
 import io.parley.protocol.Frames;
 import io.parley.protocol.Json;
 import io.parley.server.abuse.MessageRateLimits;
-import io.parley.server.conversation.Memberships;
+import io.parley.server.api.ApiException;
+import io.parley.server.api.Fields;
+import io.parley.server.api.Principal;
+import io.parley.server.conversation.model.Memberships;
 import io.parley.server.delivery.Broker;
 import io.parley.server.delivery.Outbound;
-import io.parley.server.http.ApiException;
-import io.parley.server.http.Http;
-import io.parley.server.http.Principal;
 import io.parley.server.http.StrictJson;
 import io.parley.server.messaging.MessageJson;
 import io.parley.server.messaging.MessagingService;
@@ -205,14 +205,14 @@ public final class FrameHandler {
     JsonNode body = frame.get("body");
     Principal p = p(c);
     if (hasConv) {
-      long conv = Http.requiredId(frame, "conversation_id");
+      long conv = Fields.requiredId(frame, "conversation_id");
       if (c.serialIdle() && messaging.canSendWithoutBlocking(conv)) {
         submit(c, p, conv, clientMsgId, body);
         return;
       }
       serial(c, frame, clientMsgId, () -> submit(c, p, conv, clientMsgId, body));
     } else {
-      long to = Http.requiredId(frame, "to_user_id");
+      long to = Fields.requiredId(frame, "to_user_id");
       Runnable direct =
           () -> {
             if (!refused(c)) {
@@ -250,6 +250,7 @@ public final class FrameHandler {
     sent.whenComplete(
         (r, t) -> {
           if (t == null) {
+            c.ownMessage(r.message().conversationId(), r.message().seq());
             c.send(MessageJson.ack(r.message()));
             countOut("ack");
           } else {
@@ -267,7 +268,7 @@ public final class FrameHandler {
 
   private void typing(Connection c, JsonNode frame) {
     long conv = conv(frame);
-    String state = Http.requiredString(frame, "state", 8);
+    String state = Fields.requiredString(frame, "state", 8);
     if (!state.equals("start") && !state.equals("stop")) {
       throw ApiException.invalid("state must be start or stop");
     }
@@ -344,7 +345,7 @@ public final class FrameHandler {
   }
 
   private static long conv(JsonNode frame) {
-    return Http.requiredId(frame, "conversation_id");
+    return Fields.requiredId(frame, "conversation_id");
   }
 
   private static long seq(JsonNode frame) {
@@ -359,7 +360,7 @@ public final class FrameHandler {
   }
 
   private static List<Long> userIds(JsonNode frame) {
-    return Http.idList(frame, "user_ids", true, 1000);
+    return Fields.idList(frame, "user_ids", true, 1000);
   }
 
   private static String clientMsgIdOf(JsonNode frame) {

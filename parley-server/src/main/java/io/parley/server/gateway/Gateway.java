@@ -20,11 +20,11 @@ import io.parley.protocol.CloseCodes;
 import io.parley.protocol.Frames;
 import io.parley.protocol.Json;
 import io.parley.server.abuse.ConnectionAdmission;
+import io.parley.server.api.ApiException;
+import io.parley.server.api.Authenticator;
+import io.parley.server.api.Principal;
 import io.parley.server.config.ParleyConfig;
 import io.parley.server.edge.WebSocketUpgrades;
-import io.parley.server.http.ApiException;
-import io.parley.server.http.Authenticator;
-import io.parley.server.http.Principal;
 import io.parley.server.presence.PresenceService;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -66,6 +66,7 @@ public final class Gateway implements WebSocketUpgrades {
   private final WebSocketDecoderConfig decoderConfig;
   private final ConnectionAdmission admission;
   private volatile boolean draining;
+  private volatile GapFiller gapFiller;
   private long timerId = -1;
 
   public Gateway(
@@ -103,6 +104,11 @@ public final class Gateway implements WebSocketUpgrades {
             .closeOnProtocolViolation(false)
             .withUTF8Validator(true)
             .build();
+  }
+
+  /** Recovers seq gaps in live message frames from the store (null: frames pass unchecked). */
+  public void setGapFiller(GapFiller gapFiller) {
+    this.gapFiller = gapFiller;
   }
 
   /** Starts the heartbeat / idle sweep. */
@@ -260,7 +266,9 @@ public final class Gateway implements WebSocketUpgrades {
 
   /** A connection of an authenticated device over {@code t}, with this node's limits. */
   public Connection newConnection(Transport t, Principal p) {
-    return new Connection(t, p.userId(), p.deviceId(), limits, clock.millis());
+    Connection c = new Connection(t, p.userId(), p.deviceId(), limits, clock.millis());
+    c.setGapFiller(gapFiller);
+    return c;
   }
 
   /** True once the node drains or stops: new connections of any transport are refused (503). */

@@ -2,8 +2,8 @@ package io.parley.server.gateway;
 
 import io.parley.protocol.Frames;
 import io.parley.protocol.Json;
-import io.parley.server.conversation.SeqRange;
 import io.parley.server.conversation.Visibility;
+import io.parley.server.conversation.model.SeqRange;
 import io.parley.server.messaging.MessageJson;
 import io.parley.server.messaging.StoredMessage;
 import io.parley.server.store.SyncQueries;

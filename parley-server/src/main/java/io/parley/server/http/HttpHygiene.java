@@ -1,6 +1,7 @@
 package io.parley.server.http;
 
 import io.parley.protocol.ErrorCode;
+import io.parley.server.api.ApiException;
 import io.parley.server.config.ParleyConfig;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;

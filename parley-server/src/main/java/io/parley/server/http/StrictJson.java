@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.parley.protocol.ErrorCode;
 import io.parley.protocol.Json;
+import io.parley.server.api.ApiException;
 import java.io.IOException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

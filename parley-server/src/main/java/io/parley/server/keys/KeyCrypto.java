@@ -1,6 +1,6 @@
 package io.parley.server.keys;
 
-import io.parley.server.http.ApiException;
+import io.parley.server.api.ApiException;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;

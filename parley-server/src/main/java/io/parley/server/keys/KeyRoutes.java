@@ -1,9 +1,10 @@
 package io.parley.server.keys;
 
-import io.parley.server.http.Authenticator;
+import io.parley.server.api.Authenticator;
+import io.parley.server.api.Fields;
+import io.parley.server.api.Principal;
 import io.parley.server.http.Http;
 import io.parley.server.http.Http.Response;
-import io.parley.server.http.Principal;
 import io.vertx.ext.web.Router;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -49,7 +50,7 @@ public final class KeyRoutes {
                   long userId =
                       raw.equals("me")
                           ? Http.principal(ctx).userId()
-                          : Http.parseId(raw, "user_id");
+                          : Fields.parseId(raw, "user_id");
                   return Response.ok(keys.fetch(userId));
                 }));
   }

@@ -3,11 +3,11 @@ package io.parley.server.keys;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.protocol.ErrorCode;
 import io.parley.protocol.Json;
+import io.parley.server.api.ApiException;
+import io.parley.server.api.Fields;
+import io.parley.server.api.Principal;
 import io.parley.server.auth.UserStore;
 import io.parley.server.config.ParleyConfig;
-import io.parley.server.http.ApiException;
-import io.parley.server.http.Http;
-import io.parley.server.http.Principal;
 import io.parley.server.keys.KeyStore.Bundle;
 import io.parley.server.keys.KeyStore.PreKey;
 import io.parley.server.keys.KeyStore.SignedPreKey;
@@ -52,16 +52,16 @@ public final class KeyService {
 
   /** Validates and stores the caller device's keys; returns its one-time prekey count. */
   public int upload(Principal p, JsonNode body) {
-    String identity = Http.requiredString(body, "identity_key", 100);
+    String identity = Fields.requiredString(body, "identity_key", 100);
     byte[] identityRaw = KeyCrypto.decode(identity, 32, "identity_key");
     JsonNode spkNode = body.get("signed_prekey");
     if (spkNode == null || !spkNode.isObject()) {
       throw ApiException.invalid("signed_prekey must be an object");
     }
     long spkId = keyId(spkNode, "signed_prekey.key_id");
-    String spkPub = Http.requiredString(spkNode, "public_key", 100);
+    String spkPub = Fields.requiredString(spkNode, "public_key", 100);
     byte[] spkRaw = KeyCrypto.decode(spkPub, 32, "signed_prekey.public_key");
-    String sig = Http.requiredString(spkNode, "signature", 200);
+    String sig = Fields.requiredString(spkNode, "signature", 200);
     byte[] sigRaw = KeyCrypto.decode(sig, 64, "signed_prekey.signature");
     if (!KeyCrypto.verify(identityRaw, spkRaw, sigRaw)) {
       throw ApiException.invalid("signed_prekey.signature does not verify with identity_key");
@@ -86,7 +86,7 @@ public final class KeyService {
         if (!ids.add(id)) {
           throw ApiException.invalid("duplicate one_time_prekeys key_id " + id);
         }
-        String pub = Http.requiredString(k, "public_key", 100);
+        String pub = Fields.requiredString(k, "public_key", 100);
         KeyCrypto.decode(pub, 32, "one_time_prekeys.public_key");
         oneTime.add(new PreKey(id, pub));
       }

@@ -1,9 +1,9 @@
 package io.parley.server.keys;
 
+import io.parley.server.api.Authenticator;
 import io.parley.server.config.ParleyConfig;
 import io.parley.server.gateway.Connection;
 import io.parley.server.gateway.ConnectionRegistry;
-import io.parley.server.http.Authenticator;
 import io.parley.server.store.JdbcKeyStore;
 import io.parley.server.store.Stores;
 import io.vertx.ext.web.Router;

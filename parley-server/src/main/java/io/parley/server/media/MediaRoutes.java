@@ -1,10 +1,11 @@
 package io.parley.server.media;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.parley.server.http.ApiException;
-import io.parley.server.http.Authenticator;
+import io.parley.server.api.ApiException;
+import io.parley.server.api.Authenticator;
+import io.parley.server.api.Fields;
+import io.parley.server.api.Principal;
 import io.parley.server.http.Http;
-import io.parley.server.http.Principal;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -55,7 +56,7 @@ public final class MediaRoutes {
 
   private Http.Response signUrl(RoutingContext ctx) {
     Principal p = Http.principal(ctx);
-    long id = Http.parseId(ctx.pathParam("media_id"), "media_id");
+    long id = Fields.parseId(ctx.pathParam("media_id"), "media_id");
     MediaRecord m = media.readable(p.userId(), id);
     long ttl = media.config().urlTtlSeconds();
     if (ctx.body() != null && ctx.body().length() > 0) {
@@ -114,7 +115,7 @@ public final class MediaRoutes {
         () -> {
           InputStream in = null;
           try {
-            long id = Http.parseId(ctx.pathParam("media_id"), "media_id");
+            long id = Fields.parseId(ctx.pathParam("media_id"), "media_id");
             MediaRecord m =
                 sig != null
                     ? media.readableBySignature(id, expSeconds, sig)

@@ -1,8 +1,8 @@
 package io.parley.server.media;
 
 import io.parley.protocol.ErrorCode;
+import io.parley.server.api.ApiException;
 import io.parley.server.config.ParleyConfig;
-import io.parley.server.http.ApiException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

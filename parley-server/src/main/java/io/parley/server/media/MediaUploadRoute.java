@@ -1,10 +1,10 @@
 package io.parley.server.media;
 
 import io.parley.protocol.ErrorCode;
-import io.parley.server.http.ApiException;
-import io.parley.server.http.Authenticator;
+import io.parley.server.api.ApiException;
+import io.parley.server.api.Authenticator;
+import io.parley.server.api.Principal;
 import io.parley.server.http.Http;
-import io.parley.server.http.Principal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

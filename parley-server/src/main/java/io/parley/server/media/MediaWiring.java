@@ -1,7 +1,7 @@
 package io.parley.server.media;
 
+import io.parley.server.api.Authenticator;
 import io.parley.server.config.ParleyConfig;
-import io.parley.server.http.Authenticator;
 import io.parley.server.messaging.MessagingService;
 import io.parley.server.store.Database;
 import io.vertx.ext.web.Router;

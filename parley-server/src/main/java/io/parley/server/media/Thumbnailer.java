@@ -1,6 +1,6 @@
 package io.parley.server.media;
 
-import io.parley.server.http.ApiException;
+import io.parley.server.api.ApiException;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;

@@ -1,7 +1,7 @@
 package io.parley.server.media;
 
 import io.parley.protocol.ErrorCode;
-import io.parley.server.http.ApiException;
+import io.parley.server.api.ApiException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

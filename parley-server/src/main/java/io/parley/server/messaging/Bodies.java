@@ -3,8 +3,8 @@ package io.parley.server.messaging;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.protocol.Json;
-import io.parley.server.http.ApiException;
-import io.parley.server.http.Http;
+import io.parley.server.api.ApiException;
+import io.parley.server.api.Fields;
 import java.util.Base64;
 
 /**
@@ -41,14 +41,14 @@ public final class Bodies {
     switch (kind) {
       case "text" -> out.put("text", text(body, "text", maxTextChars));
       case "media" -> {
-        out.put("media_id", Long.toString(Http.requiredId(body, "media_id")));
-        String caption = Http.optionalString(body, "caption", MAX_CAPTION);
+        out.put("media_id", Long.toString(Fields.requiredId(body, "media_id")));
+        String caption = Fields.optionalString(body, "caption", MAX_CAPTION);
         if (caption != null) {
           out.put("caption", caption);
         }
       }
       case "document" -> {
-        out.put("media_id", Long.toString(Http.requiredId(body, "media_id")));
+        out.put("media_id", Long.toString(Fields.requiredId(body, "media_id")));
         out.put("file_name", text(body, "file_name", MAX_FILE_NAME));
       }
       case "encrypted" -> {

@@ -1,6 +1,6 @@
 package io.parley.server.messaging;
 
-import io.parley.server.conversation.Position;
+import io.parley.server.conversation.model.Position;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package io.parley.server.messaging;
 
 import io.parley.protocol.ErrorCode;
-import io.parley.server.http.ApiException;
+import io.parley.server.api.ApiException;
 import io.parley.server.messaging.MessageStore.AppendResult;
 import java.util.ArrayList;
 import java.util.List;

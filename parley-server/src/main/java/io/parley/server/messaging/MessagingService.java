@@ -2,14 +2,14 @@ package io.parley.server.messaging;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.protocol.ErrorCode;
+import io.parley.server.api.ApiException;
+import io.parley.server.api.Principal;
 import io.parley.server.auth.UserStore;
-import io.parley.server.conversation.Conversation;
-import io.parley.server.conversation.ConversationStore;
-import io.parley.server.conversation.Memberships;
+import io.parley.server.conversation.model.Conversation;
+import io.parley.server.conversation.model.ConversationStore;
+import io.parley.server.conversation.model.Memberships;
 import io.parley.server.delivery.Broker;
 import io.parley.server.delivery.Outbound;
-import io.parley.server.http.ApiException;
-import io.parley.server.http.Principal;
 import io.parley.server.messaging.MessageStore.AppendResult;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
@@ -202,7 +202,7 @@ public final class MessagingService {
     MediaCheck check = mediaCheck;
     String kind = body.path("kind").asText();
     if (check != null && (kind.equals("media") || kind.equals("document"))) {
-      check.checkUsable(userId, io.parley.server.http.Http.requiredId(body, "media_id"));
+      check.checkUsable(userId, io.parley.server.api.Fields.requiredId(body, "media_id"));
     }
   }
 

@@ -1,12 +1,12 @@
 package io.parley.server.messaging;
 
-import io.parley.server.conversation.ConversationStore;
-import io.parley.server.conversation.Memberships;
-import io.parley.server.conversation.Position;
+import io.parley.server.api.ApiException;
+import io.parley.server.api.Principal;
+import io.parley.server.conversation.model.ConversationStore;
+import io.parley.server.conversation.model.Memberships;
+import io.parley.server.conversation.model.Position;
 import io.parley.server.delivery.Broker;
 import io.parley.server.delivery.Outbound;
-import io.parley.server.http.ApiException;
-import io.parley.server.http.Principal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.parley.server.ops;
 
-import io.parley.server.http.ApiException;
+import io.parley.server.api.ApiException;
 import io.parley.server.store.Database;
 import java.io.IOException;
 import java.io.UncheckedIOException;

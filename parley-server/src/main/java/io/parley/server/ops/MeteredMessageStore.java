@@ -1,7 +1,7 @@
 package io.parley.server.ops;
 
 import io.micrometer.core.instrument.Timer;
-import io.parley.server.conversation.Position;
+import io.parley.server.conversation.model.Position;
 import io.parley.server.messaging.MessageStore;
 import io.parley.server.messaging.NewMessage;
 import io.parley.server.messaging.StoredMessage;

@@ -1,9 +1,9 @@
 package io.parley.server.ops;
 
 import io.parley.protocol.ErrorCode;
+import io.parley.server.api.ApiException;
 import io.parley.server.config.ParleyConfig;
 import io.parley.server.delivery.Broker;
-import io.parley.server.http.ApiException;
 import io.parley.server.http.Http;
 import io.parley.server.store.Stores;
 import io.vertx.core.Vertx;
@@ -99,9 +99,20 @@ public final class OpsWiring implements AutoCloseable {
   }
 
   /** {@code /health/*}, {@code /metrics} (unless on its own port) and {@code /admin/backup}. */
+  private final java.util.Map<String, java.util.function.Supplier<io.vertx.core.Future<Void>>>
+      readiness = new java.util.LinkedHashMap<>();
+
+  /** Adds a dependency of {@code /health/ready} (cluster mode: Redis); call before mounting. */
+  public void withReadinessCheck(
+      String name, java.util.function.Supplier<io.vertx.core.Future<Void>> check) {
+    readiness.put(name, check);
+  }
+
   public void mount(Router r) {
     boolean ownPort = cfg.metricsPort() > 0;
-    new OpsRoutes(metrics, stores.database()).mount(r, ownPort ? null : this::metricsAllowed);
+    OpsRoutes routes = new OpsRoutes(metrics, stores.database());
+    readiness.forEach(routes::withReadinessCheck);
+    routes.mount(r, ownPort ? null : this::metricsAllowed);
     r.post("/admin/backup")
         .handler(
             Http.blocking(

@@ -1,7 +1,8 @@
 package io.parley.server.presence;
 
-import io.parley.server.http.ApiException;
-import io.parley.server.http.Authenticator;
+import io.parley.server.api.ApiException;
+import io.parley.server.api.Authenticator;
+import io.parley.server.api.Fields;
 import io.parley.server.http.Http;
 import io.parley.server.http.Http.Response;
 import io.vertx.ext.web.Router;
@@ -32,7 +33,7 @@ public final class PresenceRoutes {
                   }
                   List<Long> ids = new ArrayList<>();
                   for (String s : raw.split(",")) {
-                    ids.add(Http.parseId(s.trim(), "user_ids"));
+                    ids.add(Fields.parseId(s.trim(), "user_ids"));
                   }
                   if (ids.size() > 1000) {
                     throw ApiException.invalid("at most 1000 user_ids");

@@ -2,7 +2,7 @@ package io.parley.server.push;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.protocol.Json;
-import io.parley.server.conversation.Memberships;
+import io.parley.server.conversation.model.Memberships;
 import io.parley.server.messaging.StoredMessage;
 import io.parley.server.outbox.Outbox;
 import io.parley.server.push.PushTokenStore.PushToken;

@@ -1,11 +1,12 @@
 package io.parley.server.push;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.parley.server.http.ApiException;
-import io.parley.server.http.Authenticator;
+import io.parley.server.api.ApiException;
+import io.parley.server.api.Authenticator;
+import io.parley.server.api.Fields;
+import io.parley.server.api.Principal;
 import io.parley.server.http.Http;
 import io.parley.server.http.Http.Response;
-import io.parley.server.http.Principal;
 import io.parley.server.push.PushTokenStore.PushToken;
 import io.vertx.ext.web.Router;
 import java.time.Clock;
@@ -42,11 +43,11 @@ public final class PushRoutes {
                 ctx -> {
                   Principal p = Http.principal(ctx);
                   ObjectNode body = Http.bodyObject(ctx);
-                  String provider = Http.requiredString(body, "provider", 16);
+                  String provider = Fields.requiredString(body, "provider", 16);
                   if (!PROVIDERS.contains(provider)) {
                     throw ApiException.invalid("provider must be fcm, apns or webhook");
                   }
-                  String token = Http.requiredString(body, "token", 4096);
+                  String token = Fields.requiredString(body, "token", 4096);
                   Pattern shape =
                       switch (provider) {
                         case "apns" -> APNS;

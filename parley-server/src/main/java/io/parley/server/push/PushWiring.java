@@ -1,9 +1,9 @@
 package io.parley.server.push;
 
+import io.parley.server.api.Authenticator;
 import io.parley.server.config.ParleyConfig;
-import io.parley.server.conversation.Memberships;
+import io.parley.server.conversation.model.Memberships;
 import io.parley.server.gateway.ConnectionRegistry;
-import io.parley.server.http.Authenticator;
 import io.parley.server.ops.Metrics;
 import io.parley.server.outbox.Outbox;
 import io.parley.server.store.JdbcMessageStore;

@@ -1,8 +1,9 @@
 package io.parley.server.retention;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.parley.server.api.Authenticator;
+import io.parley.server.api.Fields;
 import io.parley.server.conversation.ConversationRoutes;
-import io.parley.server.http.Authenticator;
 import io.parley.server.http.Http;
 import io.parley.server.http.Http.Response;
 import io.vertx.ext.web.Router;
@@ -40,7 +41,7 @@ public final class RetentionRoutes {
                     Response.ok(
                         retention.get(
                             Http.principal(ctx).userId(),
-                            Http.parseId(ctx.pathParam("id"), "id")))));
+                            Fields.parseId(ctx.pathParam("id"), "id")))));
     r.put("/v1/conversations/:id/retention")
         .handler(
             Http.blocking(
@@ -50,7 +51,7 @@ public final class RetentionRoutes {
                   return Response.ok(
                       retention.set(
                           Http.principal(ctx).userId(),
-                          Http.parseId(ctx.pathParam("id"), "id"),
+                          Fields.parseId(ctx.pathParam("id"), "id"),
                           days));
                 }));
   }

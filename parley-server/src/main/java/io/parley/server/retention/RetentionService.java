@@ -1,12 +1,12 @@
 package io.parley.server.retention;
 
 import io.parley.protocol.Json;
-import io.parley.server.conversation.Conversation;
-import io.parley.server.conversation.ConversationStore;
-import io.parley.server.conversation.ConversationType;
-import io.parley.server.conversation.Member;
-import io.parley.server.conversation.Role;
-import io.parley.server.http.ApiException;
+import io.parley.server.api.ApiException;
+import io.parley.server.conversation.model.Conversation;
+import io.parley.server.conversation.model.ConversationStore;
+import io.parley.server.conversation.model.ConversationType;
+import io.parley.server.conversation.model.Member;
+import io.parley.server.conversation.model.Role;
 import io.parley.server.messaging.MessagingService;
 import java.util.LinkedHashMap;
 import java.util.Map;

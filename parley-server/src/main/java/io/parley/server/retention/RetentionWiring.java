@@ -1,8 +1,8 @@
 package io.parley.server.retention;
 
+import io.parley.server.api.Authenticator;
 import io.parley.server.config.ParleyConfig;
 import io.parley.server.conversation.ConversationRoutes;
-import io.parley.server.http.Authenticator;
 import io.parley.server.messaging.MessagingService;
 import io.parley.server.ops.Metrics;
 import io.parley.server.store.Stores;

@@ -1,6 +1,6 @@
 package io.parley.server.search;
 
-import io.parley.server.http.ApiException;
+import io.parley.server.api.ApiException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 

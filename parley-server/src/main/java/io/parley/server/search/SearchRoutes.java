@@ -1,7 +1,8 @@
 package io.parley.server.search;
 
-import io.parley.server.http.ApiException;
-import io.parley.server.http.Authenticator;
+import io.parley.server.api.ApiException;
+import io.parley.server.api.Authenticator;
+import io.parley.server.api.Fields;
 import io.parley.server.http.Http;
 import io.parley.server.http.Http.Response;
 import io.vertx.ext.web.Router;
@@ -25,7 +26,9 @@ public final class SearchRoutes {
                 ctx -> {
                   String conv = ctx.queryParams().get("conversation_id");
                   Long conversationId =
-                      conv == null || conv.isEmpty() ? null : Http.parseId(conv, "conversation_id");
+                      conv == null || conv.isEmpty()
+                          ? null
+                          : Fields.parseId(conv, "conversation_id");
                   return Response.ok(
                       search.search(
                           Http.principal(ctx).userId(),

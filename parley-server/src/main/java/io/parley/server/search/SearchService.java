@@ -1,7 +1,7 @@
 package io.parley.server.search;
 
-import io.parley.server.conversation.ConversationStore;
-import io.parley.server.http.ApiException;
+import io.parley.server.api.ApiException;
+import io.parley.server.conversation.model.ConversationStore;
 import io.parley.server.messaging.MessageJson;
 
 /**

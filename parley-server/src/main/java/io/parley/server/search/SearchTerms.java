@@ -1,6 +1,6 @@
 package io.parley.server.search;
 
-import io.parley.server.http.ApiException;
+import io.parley.server.api.ApiException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;

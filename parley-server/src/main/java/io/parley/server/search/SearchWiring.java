@@ -1,6 +1,6 @@
 package io.parley.server.search;
 
-import io.parley.server.http.Authenticator;
+import io.parley.server.api.Authenticator;
 import io.parley.server.store.Database;
 import io.parley.server.store.Stores;
 import io.vertx.ext.web.Router;

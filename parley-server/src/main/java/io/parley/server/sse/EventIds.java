@@ -1,6 +1,6 @@
 package io.parley.server.sse;
 
-import io.parley.server.http.ApiException;
+import io.parley.server.api.ApiException;
 import java.util.Map;
 import java.util.TreeMap;
 

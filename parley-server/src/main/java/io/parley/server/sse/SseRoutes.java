@@ -3,17 +3,18 @@ package io.parley.server.sse;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.protocol.Frames;
 import io.parley.protocol.Json;
-import io.parley.server.conversation.Memberships;
+import io.parley.server.api.ApiException;
+import io.parley.server.api.Authenticator;
+import io.parley.server.api.Fields;
+import io.parley.server.api.Principal;
+import io.parley.server.conversation.model.Memberships;
 import io.parley.server.delivery.Broker;
 import io.parley.server.delivery.Outbound;
 import io.parley.server.gateway.Connection;
 import io.parley.server.gateway.ConnectionRegistry;
 import io.parley.server.gateway.Gateway;
-import io.parley.server.http.ApiException;
-import io.parley.server.http.Authenticator;
 import io.parley.server.http.Http;
 import io.parley.server.http.Http.Response;
-import io.parley.server.http.Principal;
 import io.parley.server.messaging.MessageStore;
 import io.parley.server.messaging.ReceiptService;
 import io.parley.server.presence.PresenceService;
@@ -87,7 +88,7 @@ public final class SseRoutes {
         .handler(
             Http.blocking(
                 ctx -> {
-                  List<Long> ids = Http.idList(Http.bodyObject(ctx), "user_ids", true, 1000);
+                  List<Long> ids = Fields.idList(Http.bodyObject(ctx), "user_ids", true, 1000);
                   for (Connection c : streams(me(ctx))) {
                     presence.subscribe(c, ids);
                   }
@@ -98,7 +99,7 @@ public final class SseRoutes {
         .handler(
             Http.blocking(
                 ctx -> {
-                  List<Long> ids = Http.idList(Http.bodyObject(ctx), "user_ids", true, 1000);
+                  List<Long> ids = Fields.idList(Http.bodyObject(ctx), "user_ids", true, 1000);
                   for (Connection c : streams(me(ctx))) {
                     presence.unsubscribe(c, ids);
                   }
@@ -186,7 +187,7 @@ public final class SseRoutes {
   private Response typing(RoutingContext ctx) {
     Principal me = me(ctx);
     long conv = pathId(ctx);
-    String state = Http.requiredString(Http.bodyObject(ctx), "state", 8);
+    String state = Fields.requiredString(Http.bodyObject(ctx), "state", 8);
     if (!state.equals("start") && !state.equals("stop")) {
       throw ApiException.invalid("state must be start or stop");
     }
@@ -233,7 +234,7 @@ public final class SseRoutes {
   }
 
   private static long pathId(RoutingContext ctx) {
-    return Http.parseId(ctx.pathParam("id"), "id");
+    return Fields.parseId(ctx.pathParam("id"), "id");
   }
 
   private static long seq(ObjectNode body) {

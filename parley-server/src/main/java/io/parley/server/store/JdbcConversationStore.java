@@ -1,12 +1,12 @@
 package io.parley.server.store;
 
-import io.parley.server.conversation.Conversation;
-import io.parley.server.conversation.ConversationStore;
-import io.parley.server.conversation.ConversationType;
-import io.parley.server.conversation.Member;
-import io.parley.server.conversation.Position;
-import io.parley.server.conversation.Role;
-import io.parley.server.conversation.SeqRange;
+import io.parley.server.conversation.model.Conversation;
+import io.parley.server.conversation.model.ConversationStore;
+import io.parley.server.conversation.model.ConversationType;
+import io.parley.server.conversation.model.Member;
+import io.parley.server.conversation.model.Position;
+import io.parley.server.conversation.model.Role;
+import io.parley.server.conversation.model.SeqRange;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

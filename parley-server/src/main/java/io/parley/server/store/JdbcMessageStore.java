@@ -1,6 +1,6 @@
 package io.parley.server.store;
 
-import io.parley.server.conversation.Position;
+import io.parley.server.conversation.model.Position;
 import io.parley.server.messaging.MessageStore;
 import io.parley.server.messaging.NewMessage;
 import io.parley.server.messaging.StoredMessage;

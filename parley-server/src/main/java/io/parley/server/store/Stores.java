@@ -2,7 +2,7 @@ package io.parley.server.store;
 
 import io.parley.server.auth.UserStore;
 import io.parley.server.config.ParleyConfig;
-import io.parley.server.conversation.ConversationStore;
+import io.parley.server.conversation.model.ConversationStore;
 import io.parley.server.messaging.MessageStore;
 
 /**

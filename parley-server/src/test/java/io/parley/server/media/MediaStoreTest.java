@@ -2,7 +2,7 @@ package io.parley.server.media;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.parley.server.conversation.Conversation;
+import io.parley.server.conversation.model.Conversation;
 import io.parley.server.messaging.NewMessage;
 import io.parley.server.store.Stores;
 import io.parley.server.testsupport.TestDatabases;

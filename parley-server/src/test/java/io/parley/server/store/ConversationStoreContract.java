@@ -2,12 +2,12 @@ package io.parley.server.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.parley.server.conversation.Conversation;
-import io.parley.server.conversation.ConversationStore;
-import io.parley.server.conversation.ConversationType;
-import io.parley.server.conversation.Member;
-import io.parley.server.conversation.Role;
-import io.parley.server.conversation.SeqRange;
+import io.parley.server.conversation.model.Conversation;
+import io.parley.server.conversation.model.ConversationStore;
+import io.parley.server.conversation.model.ConversationType;
+import io.parley.server.conversation.model.Member;
+import io.parley.server.conversation.model.Role;
+import io.parley.server.conversation.model.SeqRange;
 import io.parley.server.messaging.NewMessage;
 import java.util.List;
 import java.util.Set;
@@ -149,10 +149,10 @@ abstract class ConversationStoreContract extends StoreTestBase {
   void batchAdvanceReportsOnlyWhatRose() {
     convs.createGroup(200, "G", 1, List.of(2L, 3L), NOW);
     convs.advanceDelivered(200, 3, 9);
-    var p1 = new io.parley.server.conversation.Position(1, 200, 4);
-    var p2 = new io.parley.server.conversation.Position(2, 200, 6);
-    var p3 = new io.parley.server.conversation.Position(3, 200, 7);
-    var outsider = new io.parley.server.conversation.Position(9, 200, 7);
+    var p1 = new io.parley.server.conversation.model.Position(1, 200, 4);
+    var p2 = new io.parley.server.conversation.model.Position(2, 200, 6);
+    var p3 = new io.parley.server.conversation.model.Position(3, 200, 7);
+    var outsider = new io.parley.server.conversation.model.Position(9, 200, 7);
     assertThat(convs.advanceDelivered(List.of(p1, p2, p3, outsider))).containsExactly(p1, p2);
     assertThat(convs.advanceRead(List.of(p2, p3))).containsExactly(p2, p3);
     assertThat(convs.advanceRead(List.of(p2))).isEmpty();

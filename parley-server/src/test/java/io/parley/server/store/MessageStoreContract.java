@@ -188,7 +188,7 @@ abstract class MessageStoreContract extends StoreTestBase {
     assertThat(stored.stream().map(StoredMessage::seq).sorted().toList())
         .isEqualTo(LongStream.rangeClosed(1, 20).boxed().toList());
     assertThat(stores.conversations().members(conv))
-        .extracting(io.parley.server.conversation.Member::userId)
+        .extracting(io.parley.server.conversation.model.Member::userId)
         .containsExactlyInAnyOrder(71L, 72L);
     assertThat(stores.conversations().getOrCreateDirect(nextId(), 72, 71, NOW).id())
         .isEqualTo(conv);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.parley.server.auth.Privacy;
 import io.parley.server.config.ParleyConfig;
-import io.parley.server.conversation.SeqRange;
+import io.parley.server.conversation.model.SeqRange;
 import io.parley.server.testsupport.TestDatabases;
 import io.parley.server.testsupport.TestDatabases.TestDb;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.parley.server.conversation;
+package io.parley.server.conversation.model;
 
 /** A member's rights in a group. Direct conversations have two {@code MEMBER}s. */
 public enum Role {

@@ -1,4 +1,4 @@
-package io.parley.server.conversation;
+package io.parley.server.conversation.model;
 
 /** Direct (exactly two members, one per pair) or group. */
 public enum ConversationType {

@@ -1,4 +1,4 @@
-package io.parley.server.conversation;
+package io.parley.server.conversation.model;
 
 /**
  * A cumulative position update: {@code ownerId} (a user, or a device for device positions) has

@@ -1,4 +1,4 @@
-package io.parley.server.conversation;
+package io.parley.server.conversation.model;
 
 /**
  * The seqs {@code afterSeq < seq <= toSeq} of one conversation; {@code toSeq} is {@link

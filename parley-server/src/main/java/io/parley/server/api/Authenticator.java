@@ -1,4 +1,4 @@
-package io.parley.server.http;
+package io.parley.server.api;
 
 /** Verifies access tokens. */
 public interface Authenticator {

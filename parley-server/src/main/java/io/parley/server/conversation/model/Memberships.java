@@ -1,4 +1,4 @@
-package io.parley.server.conversation;
+package io.parley.server.conversation.model;
 
 import java.util.Arrays;
 import java.util.HashSet;
@@ -147,6 +147,12 @@ public final class Memberships {
             : new long[] {Math.min(userA, userB), Math.max(userA, userB)};
     // overwrites a stale empty entry cached by a lookup made before the conversation existed
     members.put(conversationId, pair);
+  }
+
+  /** Drops every cached entry (this node may have missed membership changes). */
+  public void invalidateAll() {
+    members.clear();
+    lastSeq.clear();
   }
 
   /** Highest seq committed in the conversation, as seen by this node. May block on a miss. */

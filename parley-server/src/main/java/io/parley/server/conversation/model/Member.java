@@ -1,4 +1,4 @@
-package io.parley.server.conversation;
+package io.parley.server.conversation.model;
 
 /**
  * A user's membership. {@code joinedSeq} is the conversation's last seq when the user joined (the

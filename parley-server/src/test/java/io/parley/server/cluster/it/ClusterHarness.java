@@ -1,0 +1,223 @@
+package io.parley.server.cluster.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.protocol.Json;
+import io.parley.server.testsupport.TestDatabases;
+import io.parley.server.testsupport.TestRedis;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Real cluster processes for the cluster ITs: nodes as child JVMs ({@code io.parley.server.Main})
+ * on one PostgreSQL database and one Redis key prefix, sharing a JWT secret, plus optionally nginx
+ * in front of them. Everything is torn down by {@link #close}.
+ */
+final class ClusterHarness implements AutoCloseable {
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  final Path dir;
+  final TestDatabases.TestDb db;
+  final TestRedis.Keys keys;
+  final String redisUrl;
+  final String secret;
+  final Map<Integer, Node> nodes = new HashMap<>();
+  private final List<Process> others = new ArrayList<>();
+
+  /** One node process. */
+  record Node(int id, int port, Process process, Path log) {
+    String base() {
+      return "http://127.0.0.1:" + port;
+    }
+  }
+
+  /** Cluster on the shared test Redis ({@link TestRedis#keys()}). */
+  ClusterHarness() throws IOException {
+    this(null);
+  }
+
+  /** Cluster on the Redis at {@code redisUrl} (null: the shared test Redis). */
+  ClusterHarness(String redisUrl) throws IOException {
+    this.dir = Files.createTempDirectory("parley-cluster-");
+    this.db = TestDatabases.postgres();
+    this.keys = TestRedis.keys();
+    this.redisUrl = redisUrl != null ? redisUrl : keys.url();
+    byte[] key = new byte[32];
+    new java.security.SecureRandom().nextBytes(key);
+    this.secret = Base64.getEncoder().encodeToString(key);
+  }
+
+  Map<String, String> env(int id, int port) {
+    Map<String, String> env = new HashMap<>();
+    env.put("PARLEY_NODE_ID", Integer.toString(id));
+    env.put("PARLEY_SERVER_PORT", Integer.toString(port));
+    env.put("PARLEY_SERVER_HOST", "127.0.0.1");
+    env.put("PARLEY_SERVER_EVENT_LOOPS", "2");
+    env.put("PARLEY_STORE_TYPE", "postgres");
+    env.put("PARLEY_STORE_POSTGRES_URL", db.config().postgresUrl());
+    env.put("PARLEY_STORE_POSTGRES_USER", db.config().postgresUser());
+    env.put("PARLEY_STORE_POSTGRES_PASSWORD", "");
+    env.put("PARLEY_STORE_POOL_SIZE", "4");
+    env.put("PARLEY_STORE_DATA_DIR", dir.resolve("data-" + id).toString());
+    env.put("PARLEY_AUTH_JWT_SECRET", secret);
+    env.put("PARLEY_AUTH_ARGON2_MEMORY_KIB", "1024");
+    env.put("PARLEY_AUTH_ARGON2_ITERATIONS", "1");
+    env.put("PARLEY_CLUSTER_REDIS_URL", redisUrl);
+    env.put("PARLEY_CLUSTER_KEY_PREFIX", keys.prefix());
+    env.put("PARLEY_CLUSTER_HEARTBEAT_MS", "300");
+    env.put("PARLEY_CLUSTER_LEASE_TTL_MS", "1500");
+    env.put("PARLEY_SERVER_SHUTDOWN_GRACE_SECONDS", "5");
+    return env;
+  }
+
+  /** Starts node {@code id} and waits until it is ready. */
+  Node start(int id) throws Exception {
+    int port = freePort();
+    Process p = spawn(env(id, port), dir.resolve("node-" + id + ".log"));
+    Node n = new Node(id, port, p, dir.resolve("node-" + id + ".log"));
+    nodes.put(id, n);
+    awaitReady(n);
+    return n;
+  }
+
+  /** Starts a node process with {@code env}; does not wait. */
+  Process spawn(Map<String, String> env, Path log) throws IOException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            java,
+            "-Xmx256m",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:+UseSerialGC",
+            "-cp",
+            System.getProperty("java.class.path"),
+            "io.parley.server.Main");
+    pb.environment().putAll(env);
+    Files.createDirectories(dir);
+    pb.redirectErrorStream(true).redirectOutput(log.toFile());
+    Process p = pb.start();
+    others.add(p);
+    return p;
+  }
+
+  void awaitReady(Node n) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      try {
+        if (get(n.base() + "/health/ready").statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not up yet
+      }
+      if (!n.process().isAlive()) {
+        throw new IllegalStateException("node " + n.id() + " died: " + Files.readString(n.log()));
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("node " + n.id() + " did not become ready");
+  }
+
+  static HttpResponse<String> get(String url) throws IOException, InterruptedException {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A REST call; returns the parsed body (null when empty), failing on a status >= 400. */
+  static JsonNode call(String base, String method, String path, String token, String body) {
+    try {
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20));
+      if (token != null) {
+        b.header("Authorization", "Bearer " + token);
+      }
+      if (body != null) {
+        b.header("Content-Type", "application/json");
+      }
+      b.method(
+          method,
+          body == null
+              ? HttpRequest.BodyPublishers.noBody()
+              : HttpRequest.BodyPublishers.ofString(body));
+      HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() >= 400) {
+        throw new IllegalStateException(method + " " + path + " -> " + r.statusCode() + r.body());
+      }
+      return r.body().isEmpty() ? null : Json.MAPPER.readTree(r.body());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A user with one logged-in device. */
+  record User(long id, long deviceId, String token, String name) {}
+
+  static User signup(String base, String name) {
+    call(
+        base,
+        "POST",
+        "/v1/auth/signup",
+        null,
+        "{\"username\":\"" + name + "\",\"password\":\"correct horse battery\"}");
+    return login(base, name);
+  }
+
+  static User login(String base, String name) {
+    JsonNode r =
+        call(
+            base,
+            "POST",
+            "/v1/auth/login",
+            null,
+            "{\"username\":\"" + name + "\",\"password\":\"correct horse battery\"}");
+    return new User(
+        r.get("user_id").asLong(),
+        r.get("device_id").asLong(),
+        r.get("access_token").asText(),
+        name);
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Starts nginx (Debian package) in front of the running nodes; returns its port. */
+  Nginx nginx() throws Exception {
+    return Nginx.start(dir.resolve("nginx"), nodes.values().stream().map(Node::port).toList());
+  }
+
+  @Override
+  public void close() {
+    for (Process p : others) {
+      p.destroyForcibly();
+    }
+    for (Process p : others) {
+      try {
+        p.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    keys.close();
+    db.close();
+  }
+}
