@@ -126,7 +126,7 @@ final class ClusterHarness implements AutoCloseable {
       if (!n.process().isAlive()) {
         throw new IllegalStateException("node " + n.id() + " died: " + Files.readString(n.log()));
       }
-      Thread.sleep(100);
+      Pace.pause(100);
     }
     throw new IllegalStateException("node " + n.id() + " did not become ready");
   }

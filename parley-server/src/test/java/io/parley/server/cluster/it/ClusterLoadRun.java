@@ -56,16 +56,16 @@ final class ClusterLoadRun {
                     while (running.get()) {
                       try {
                         c.sendOne();
-                        Thread.sleep(25);
+                        Pace.pause(25);
                       } catch (Exception e) {
                         // reconnect on next round
                       }
                     }
                   }));
     }
-    Thread.sleep(1500);
+    Pace.pause(1500);
     disrupt.run();
-    Thread.sleep(3000);
+    Pace.pause(3000);
     running.set(false);
     for (Thread t : threads) {
       t.join();

@@ -56,7 +56,7 @@ final class LoadClient {
         if (System.nanoTime() > deadline) {
           throw e;
         }
-        Thread.sleep(100);
+        Pace.pause(100);
       }
     }
   }

@@ -107,7 +107,7 @@ final class Nginx implements AutoCloseable {
       try (Socket s = new Socket("127.0.0.1", port)) {
         return new Nginx(port, dir, p);
       } catch (IOException e) {
-        Thread.sleep(50);
+        Pace.pause(50);
       }
     }
     p.destroyForcibly();
