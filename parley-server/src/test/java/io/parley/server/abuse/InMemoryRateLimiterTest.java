@@ -3,7 +3,7 @@ package io.parley.server.abuse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.parley.server.abuse.RateLimiter.Limit;
-import io.parley.server.auth.MutableClock;
+import io.parley.server.testsupport.ManualClock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class InMemoryRateLimiterTest extends RateLimiterContract {
 
   @Override
-  protected RateLimiter create(Limit limit, MutableClock clock) {
+  protected RateLimiter create(Limit limit, ManualClock clock) {
     return new InMemoryRateLimiter(limit, clock, 10_000);
   }
 

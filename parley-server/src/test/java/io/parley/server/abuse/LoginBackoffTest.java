@@ -2,13 +2,13 @@ package io.parley.server.abuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.parley.server.auth.MutableClock;
+import io.parley.server.testsupport.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 class LoginBackoffTest {
-  private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
 
   @Test
   void freeFailuresThenADoublingCappedLockThatSuccessResets() {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.parley.server.abuse.RateLimiter.Limit;
-import io.parley.server.auth.MutableClock;
+import io.parley.server.testsupport.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,14 +23,14 @@ import org.junit.jupiter.api.Test;
  * subclasses only say how to make a limiter for a rule and a clock.
  */
 public abstract class RateLimiterContract {
-  protected MutableClock clock;
+  protected ManualClock clock;
 
   /** A fresh limiter enforcing {@code limit}, reading time from {@code clock}. */
-  protected abstract RateLimiter create(Limit limit, MutableClock clock);
+  protected abstract RateLimiter create(Limit limit, ManualClock clock);
 
   @BeforeEach
   void newClock() {
-    clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
   }
 
   /** A key no other test (or earlier run against a shared backend) has used. */

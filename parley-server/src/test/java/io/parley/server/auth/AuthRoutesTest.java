@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.protocol.Json;
 import io.parley.server.config.ParleyConfig;
+import io.parley.server.testsupport.ManualClock;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
@@ -32,7 +33,7 @@ class AuthRoutesTest {
       new ParleyConfig.Auth("", 900, 3600, 1024, 1, 1, 3, 32, 8);
 
   @TempDir Path dataDir;
-  private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
+  private final ManualClock clock = new ManualClock(Instant.parse("2030-01-01T00:00:00Z"));
   private final InMemoryUserStore store = new InMemoryUserStore();
   private final HttpClient http = HttpClient.newHttpClient();
   private Vertx vertx;

@@ -9,6 +9,7 @@ import io.parley.protocol.ErrorCode;
 import io.parley.server.api.ApiException;
 import io.parley.server.api.Principal;
 import io.parley.server.config.ParleyConfig;
+import io.parley.server.testsupport.ManualClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ class TokenServiceTest {
       new ParleyConfig.Auth("", 900, 3600, 1024, 1, 1, 3, 32, 8);
 
   @TempDir Path dataDir;
-  private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
+  private final ManualClock clock = new ManualClock(Instant.parse("2030-01-01T00:00:00Z"));
   private final InMemoryUserStore store = new InMemoryUserStore();
   private final AtomicLong ids = new AtomicLong(1000);
 

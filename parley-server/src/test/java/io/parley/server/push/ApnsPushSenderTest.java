@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.server.push.FakeProvider.Answer;
 import io.parley.server.push.PushSender.Outcome;
 import io.parley.server.push.PushSender.Result;
+import io.parley.server.testsupport.ManualClock;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpVersion;
 import java.nio.file.Path;
@@ -35,7 +36,7 @@ class ApnsPushSenderTest {
   private KeyPair keys;
   private Vertx vertx;
   private ApnsPushSender sender;
-  private final TestClock clock = new TestClock(Instant.parse("2026-03-01T10:00:00Z"));
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-03-01T10:00:00Z"));
   private final List<String> jwts = new ArrayList<>();
   private volatile Answer answer = Answer.of(200, "");
 

@@ -2,6 +2,7 @@ package io.parley.server.push;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.parley.server.testsupport.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Random;
@@ -39,7 +40,7 @@ class PushPolicyTest {
 
   @Test
   void breakerOpensAfterConsecutiveFailuresThenHalfOpensForOneTrial() {
-    TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
+    ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
     CircuitBreaker cb = new CircuitBreaker(3, 30_000, clock);
     assertThat(cb.tryAcquire()).isTrue();
     cb.failure();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.server.push.FakeProvider.Answer;
 import io.parley.server.push.PushSender.Outcome;
 import io.parley.server.push.PushSender.Result;
+import io.parley.server.testsupport.ManualClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class WebhookPushSenderTest {
   private static final Notification N =
       new Notification("Parley", "3 new messages", "9", Map.of("count", "3"), 3);
-  private final TestClock clock = new TestClock(Instant.parse("2026-03-01T10:00:00Z"));
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-03-01T10:00:00Z"));
   private FakeProvider fake;
   private WebhookPushSender sender;
   private volatile Answer answer = Answer.of(204, "");

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.parley.protocol.Json;
-import io.parley.server.auth.MutableClock;
 import io.parley.server.messaging.NewMessage;
 import io.parley.server.messaging.StoredMessage;
 import io.parley.server.retention.RetentionListener.PurgedMessage;
@@ -12,6 +11,7 @@ import io.parley.server.search.SearchIndex;
 import io.parley.server.search.SearchTerms;
 import io.parley.server.search.SearchWiring;
 import io.parley.server.store.Stores;
+import io.parley.server.testsupport.ManualClock;
 import io.parley.server.testsupport.TestDatabases.TestDb;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,7 +32,7 @@ abstract class RetentionJobContract {
   private static final long C2 = 601;
 
   private final AtomicLong ids = new AtomicLong(50_000);
-  private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
   private TestDb testDb;
   private Stores stores;
   private RetentionStore store;
