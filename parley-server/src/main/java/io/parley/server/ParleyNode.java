@@ -151,7 +151,8 @@ public final class ParleyNode implements AutoCloseable {
     InetSocketAddress backend =
         new InetSocketAddress(InetAddress.getLoopbackAddress(), backendPort);
     if (!s.tls().enabled()) {
-      return EdgeServer.start(s.host(), s.port(), loops, s.headerTimeoutMs(), backend, w.gateway());
+      return EdgeServer.start(
+          s.host(), s.port(), loops, firstRequestTimeoutMs(s), backend, w.gateway());
     }
     io.parley.server.edge.ReloadingTls tls =
         new io.parley.server.edge.ReloadingTls(
@@ -160,12 +161,21 @@ public final class ParleyNode implements AutoCloseable {
         s.host(),
         s.port(),
         loops,
-        s.headerTimeoutMs(),
+        firstRequestTimeoutMs(s),
         backend,
         w.gateway(),
         tls,
         s.tls().reloadCheckMs(),
         s.tls().redirectHttpPort());
+  }
+
+  /**
+   * How long a new connection may take to send its first request head: the header timeout, or the
+   * idle timeout if that is shorter (a connection that sends nothing is idle).
+   */
+  private static long firstRequestTimeoutMs(ParleyConfig.Server s) {
+    long idleMs = s.idleTimeoutSeconds() > 0 ? s.idleTimeoutSeconds() * 1000L : Long.MAX_VALUE;
+    return Math.min(s.headerTimeoutMs(), idleMs);
   }
 
   /** The redirect listener's port (TLS with {@code redirect_http_port}), else -1. */

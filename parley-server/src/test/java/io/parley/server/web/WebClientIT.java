@@ -30,6 +30,8 @@ class WebClientIT extends WebTestBase {
 
     alice.startChat(bobName);
     assertThat(alice.page.locator("#thread-title")).hasText("Bob Marley");
+    // presence is private until the two have exchanged a message (privacy default: contacts)
+    alice.send("Hello Bob");
     assertThat(alice.page.locator("#thread-subtitle")).hasText("online");
 
     // bob loses the network: alice sees him go, and her message gets only the sent tick
@@ -46,9 +48,9 @@ class WebClientIT extends WebTestBase {
     bob.awaitOnline();
     assertThat(hi).hasAttribute("data-status", "delivered");
     Locator bobsItem = bob.conversation("Alice Liddell");
-    assertThat(bobsItem.locator(".badge")).hasText("1");
+    assertThat(bobsItem.locator(".badge")).hasText("2");
     assertThat(bobsItem.locator(".conv-last")).hasText("Hi Bob, are you there?");
-    assertThat(bob.page).hasTitle("(1) Parley");
+    assertThat(bob.page).hasTitle("(2) Parley");
     bob.screenshot("unread-badge");
 
     // bob opens the chat: read tick for alice, badge and title badge gone for bob

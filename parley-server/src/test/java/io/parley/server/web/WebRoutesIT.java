@@ -96,7 +96,9 @@ class WebRoutesIT {
     HttpResponse<String> me = get("/v1/users/me");
     assertThat(me.statusCode()).isEqualTo(401);
     assertThat(me.body()).contains("\"code\":\"unauthorized\"");
-    assertThat(me.headers().firstValue("Content-Security-Policy")).isEmpty();
+    // API responses carry the API's own locked-down policy (HttpHygiene), not the web client's
+    assertThat(me.headers().firstValue("Content-Security-Policy"))
+        .hasValueSatisfying(csp -> assertThat(csp).doesNotContain("script-src"));
     HttpResponse<String> unknown = get("/v1/nothing-here");
     assertThat(unknown.statusCode()).isEqualTo(404);
     assertThat(unknown.body()).contains("\"code\":\"not_found\"");
