@@ -116,6 +116,8 @@ public final class Wiring implements AutoCloseable {
     // operations (F16): timed message store, metered broker, request ids, /metrics access, backup
     io.parley.server.ops.OpsWiring ops =
         new io.parley.server.ops.OpsWiring(cfg, metrics, stores, vertx);
+    // the push hook is installed on the JDBC message store itself, not on its metered wrapper
+    Stores unmetered = stores;
     stores = ops.metered(stores);
     ExecutorService workers = workers();
 
@@ -264,7 +266,7 @@ public final class Wiring implements AutoCloseable {
     // push notifications (F12) and end-to-end key directory (F13)
     io.parley.server.push.PushWiring push =
         io.parley.server.push.PushWiring.build(
-            cfg.push(), vertx, clock, stores, memberships, connections, metrics);
+            cfg.push(), vertx, clock, unmetered, memberships, connections, metrics);
     io.parley.server.keys.KeysWiring keys =
         io.parley.server.keys.KeysWiring.build(cfg.keys(), clock, stores, connections);
 
