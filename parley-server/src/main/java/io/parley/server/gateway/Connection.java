@@ -273,17 +273,20 @@ public final class Connection {
       syncBuffer = null;
       return false;
     }
-    if (syncBuffer != null && gaps != null) {
-      // parked frames go through the gap check: a message committed elsewhere after the replay
-      // read the store may be missing before the first parked frame
+    if (gaps != null) {
+      // what the replay sent is where live order continues; parked frames go through the gap
+      // check (a message committed elsewhere after the replay read the store may be missing
+      // before the first parked frame). Set before the parked frames, never after: they may
+      // already have moved a conversation past the replay.
       lastSent.putAll(replayed);
-      ArrayDeque<Outbound> parked = syncBuffer;
-      syncBuffer = null;
-      for (Outbound f : parked) {
-        offerInOrder(f);
+      if (syncBuffer != null) {
+        ArrayDeque<Outbound> parked = syncBuffer;
+        syncBuffer = null;
+        for (Outbound f : parked) {
+          offerInOrder(f);
+        }
       }
-    }
-    if (syncBuffer != null) {
+    } else if (syncBuffer != null) {
       for (Outbound f : syncBuffer) {
         Long seen = replayed.get(f.conversationId());
         if (seen == null || f.seq() > seen) {
@@ -293,7 +296,6 @@ public final class Connection {
       }
       syncBuffer = null;
     }
-    lastSent.putAll(replayed);
     enqueue(syncedFrame);
     syncing = false;
     return true;
