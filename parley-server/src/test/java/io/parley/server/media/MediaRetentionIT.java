@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.client.Bodies;
+import io.parley.protocol.Json;
 import io.parley.server.it.TestNode;
 import io.parley.server.it.TestNode.TestUser;
+import io.parley.server.messaging.NewMessage;
 import io.parley.server.retention.RetentionListener.PurgedMessage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -87,5 +90,53 @@ class MediaRetentionIT {
     assertThat(http.get("/v1/media/" + keptId, bob.session().accessToken()).status())
         .isEqualTo(200);
     assertThat(blobFileExists(Sha256.of(keptJpeg))).isTrue();
+  }
+
+  @Test
+  void retentionJobPurgeCollectsTheMediaOfExpiredMessages() throws Exception {
+    try (TestNode n =
+        TestNode.start(
+            Map.of(
+                "retention.days", "7",
+                "retention.interval_ms", "0",
+                "media.orphan_grace_hours", "0"))) {
+      MediaHttp h = new MediaHttp(n.baseUrl());
+      TestUser alice = n.user("alice");
+      byte[] jpeg = MediaHttp.image("jpeg", 120, 90, 43);
+      String sha = Sha256.of(jpeg);
+      String id =
+          h.upload(alice.session().accessToken(), "media", "image/jpeg", jpeg)
+              .json()
+              .path("media_id")
+              .asText();
+      long groupId = 8_100_000_000L + System.nanoTime() % 1_000_000;
+      long aliceId = Long.parseLong(alice.id());
+      long old = System.currentTimeMillis() - 10 * 24 * HOUR;
+      n.node().wiring().stores().conversations().createGroup(groupId, "g", aliceId, List.of(), old);
+      n.node()
+          .wiring()
+          .stores()
+          .messages()
+          .append(
+              List.of(
+                  new NewMessage(
+                      9_100_000_000L,
+                      groupId,
+                      aliceId,
+                      Long.parseLong(alice.session().deviceId()),
+                      "old-media",
+                      old,
+                      Json.write(Bodies.media(id, "old")))));
+      MediaStore store = n.node().wiring().media().service().store();
+      assertThat(store.references(Long.parseLong(id))).hasSize(1);
+      assertThat(n.node().wiring().retention().job().runOnce()).isEqualTo(1);
+      assertThat(store.references(Long.parseLong(id))).isEmpty();
+      assertThat(store.find(Long.parseLong(id))).isEmpty();
+      assertThat(store.blobRefCount(sha)).isZero();
+      try (Stream<Path> files = Files.walk(n.dataDir())) {
+        assertThat(files.anyMatch(p -> p.getFileName().toString().contains(sha))).isFalse();
+      }
+      assertThat(h.get("/v1/media/" + id, alice.session().accessToken()).status()).isEqualTo(404);
+    }
   }
 }
