@@ -276,6 +276,7 @@ public final class Wiring implements AutoCloseable {
     io.parley.server.retention.RetentionWiring retention =
         new io.parley.server.retention.RetentionWiring(
             cfg.retention(), stores, messaging, metrics, tokens, clock);
+    retention.job().addListener(media.retention()); // media cleanup after purges (F15)
 
     // fallback transport (F19): SSE stream and the REST stand-ins for client frames
     io.parley.server.sse.SseRoutes sse =

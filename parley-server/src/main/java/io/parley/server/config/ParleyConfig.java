@@ -204,7 +204,8 @@ public record ParleyConfig(
       String s3Region,
       String s3Bucket,
       String s3AccessKey,
-      String s3SecretKey) {}
+      String s3SecretKey,
+      int orphanGraceHours) {}
 
   // search, retention, operations (F10/F15/F16)
 

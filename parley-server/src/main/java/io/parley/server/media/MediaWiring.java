@@ -32,13 +32,19 @@ public final class MediaWiring implements AutoCloseable {
   private final MediaRoutes routes;
   private final BlobStore blobs;
   private final ExecutorService io;
+  private final MediaRetention retention;
 
   private MediaWiring(
-      MediaService service, MediaRoutes routes, BlobStore blobs, ExecutorService io) {
+      MediaService service,
+      MediaRoutes routes,
+      BlobStore blobs,
+      ExecutorService io,
+      MediaRetention retention) {
     this.service = service;
     this.routes = routes;
     this.blobs = blobs;
     this.io = io;
+    this.retention = retention;
   }
 
   /**
@@ -89,7 +95,9 @@ public final class MediaWiring implements AutoCloseable {
             clock);
     messaging.setMediaCheck(service::checkUsable);
     ExecutorService io = pool();
-    return new MediaWiring(service, new MediaRoutes(service, auth, io, tmp), blobs, io);
+    MediaRetention retention =
+        new MediaRetention(db, blobs, TimeUnit.HOURS.toMillis(m.orphanGraceHours()), 500);
+    return new MediaWiring(service, new MediaRoutes(service, auth, io, tmp), blobs, io, retention);
   }
 
   /** Deletes temp files left by a previous run (uploads cut by a crash). */
@@ -126,6 +134,11 @@ public final class MediaWiring implements AutoCloseable {
 
   public void mount(Router router) {
     routes.mount(router);
+  }
+
+  /** The retention listener collecting media no message references (F15). */
+  public MediaRetention retention() {
+    return retention;
   }
 
   public MediaService service() {
