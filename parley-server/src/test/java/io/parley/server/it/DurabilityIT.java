@@ -7,12 +7,9 @@ import io.parley.client.ParleyClient;
 import io.parley.client.ParleyHttp;
 import io.parley.protocol.Frames;
 import io.parley.protocol.MessageView;
+import io.parley.server.testsupport.ChildNodes;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -124,30 +121,8 @@ class DurabilityIT {
                 "PARLEY_LIMITS_ENABLED", "false"));
     pb.redirectErrorStream(true).redirectOutput(data.resolve("node.log").toFile());
     Process p = pb.start();
-    HttpClient client = HttpClient.newHttpClient();
     try {
-      Awaitility.await()
-          .atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(100))
-          .until(
-              () -> {
-                if (!p.isAlive()) {
-                  throw new IllegalStateException(
-                      "node died: " + Files.readString(data.resolve("node.log")));
-                }
-                try {
-                  return client
-                          .send(
-                              HttpRequest.newBuilder(
-                                      URI.create("http://127.0.0.1:" + port + "/health/ready"))
-                                  .build(),
-                              HttpResponse.BodyHandlers.ofString())
-                          .statusCode()
-                      == 200;
-                } catch (IOException e) {
-                  return false; // not up yet
-                }
-              });
+      ChildNodes.awaitReady(p, "http://127.0.0.1:" + port, data.resolve("node.log"));
       return p;
     } catch (RuntimeException e) {
       p.destroyForcibly();

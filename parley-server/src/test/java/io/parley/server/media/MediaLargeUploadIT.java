@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.client.Api;
 import io.parley.client.ParleyHttp;
 import io.parley.protocol.Json;
+import io.parley.server.testsupport.ChildNodes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
@@ -24,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -171,30 +171,8 @@ class MediaLargeUploadIT {
                 "PARLEY_AUTH_ARGON2_ITERATIONS", "1"));
     pb.redirectErrorStream(true).redirectOutput(data.resolve("node.log").toFile());
     Process p = pb.start();
-    HttpClient client = HttpClient.newHttpClient();
     try {
-      Awaitility.await("node ready (log: " + data.resolve("node.log") + ")")
-          .atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(100))
-          .until(
-              () -> {
-                if (!p.isAlive()) {
-                  throw new IllegalStateException(
-                      "node died: " + Files.readString(data.resolve("node.log")));
-                }
-                try {
-                  return client
-                          .send(
-                              HttpRequest.newBuilder(
-                                      URI.create("http://127.0.0.1:" + port + "/health/ready"))
-                                  .build(),
-                              HttpResponse.BodyHandlers.discarding())
-                          .statusCode()
-                      == 200;
-                } catch (IOException e) {
-                  return false;
-                }
-              });
+      ChildNodes.awaitReady(p, "http://127.0.0.1:" + port, data.resolve("node.log"));
     } catch (RuntimeException e) {
       p.destroyForcibly();
       throw e;

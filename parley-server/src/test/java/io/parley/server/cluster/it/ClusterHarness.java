@@ -2,6 +2,7 @@ package io.parley.server.cluster.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.protocol.Json;
+import io.parley.server.testsupport.ChildNodes;
 import io.parley.server.testsupport.TestDatabases;
 import io.parley.server.testsupport.TestRedis;
 import java.io.IOException;
@@ -115,22 +116,8 @@ final class ClusterHarness implements AutoCloseable {
     return p;
   }
 
-  void awaitReady(Node n) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      try {
-        if (get(n.base() + "/health/ready").statusCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not up yet
-      }
-      if (!n.process().isAlive()) {
-        throw new IllegalStateException("node " + n.id() + " died: " + Files.readString(n.log()));
-      }
-      Pace.pause(100);
-    }
-    throw new IllegalStateException("node " + n.id() + " did not become ready");
+  void awaitReady(Node n) {
+    ChildNodes.awaitReady(n.process(), n.base(), n.log());
   }
 
   static HttpResponse<String> get(String url) throws IOException, InterruptedException {
