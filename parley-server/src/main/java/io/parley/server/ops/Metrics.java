@@ -48,24 +48,7 @@ public final class Metrics {
 
   /** Frame types counted by name; anything else is counted as {@code other}. */
   private static final java.util.Set<String> FRAME_TYPES =
-      java.util.Set.of(
-          "send",
-          "delivered",
-          "read",
-          "typing",
-          "presence_subscribe",
-          "presence_unsubscribe",
-          "ping",
-          "hello",
-          "ack",
-          "message",
-          "synced",
-          "receipt",
-          "presence",
-          "conversation",
-          "pong",
-          "error",
-          "reconnect");
+      java.util.Set.copyOf(io.parley.protocol.FrameTypes.CONTRACT);
 
   private final java.util.concurrent.ConcurrentMap<String, Counter> framesIn =
       new java.util.concurrent.ConcurrentHashMap<>();

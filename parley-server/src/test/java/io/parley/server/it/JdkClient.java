@@ -23,19 +23,24 @@ import org.awaitility.Awaitility;
  * the gateway, with just enough bookkeeping for the tests (received frames, the close code and when
  * it came).
  */
-final class JdkClient {
+public final class JdkClient {
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private JdkClient() {}
 
   /** Status and parsed body (null when empty). */
-  record Res(int status, JsonNode body) {}
+  public record Res(int status, JsonNode body) {}
 
   static Res call(String base, String method, String path, String token, String body) {
+    return call(base, method, path, token, body, Duration.ofSeconds(10));
+  }
+
+  /** A REST call with the JSON body {@code body} (null: none) and a request timeout. */
+  public static Res call(
+      String base, String method, String path, String token, String body, Duration timeout) {
     try {
-      HttpRequest.Builder b =
-          HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10));
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
       if (token != null) {
         b.header("Authorization", "Bearer " + token);
       }

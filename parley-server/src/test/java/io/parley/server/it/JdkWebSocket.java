@@ -18,10 +18,10 @@ import java.util.concurrent.TimeUnit;
  * reads with explicit demand: {@link #pause()} stops requesting (the JDK then stops reading the
  * socket), {@link #resume()} starts again. It never sends anything unless told to.
  */
-final class JdkWebSocket implements WebSocket.Listener {
-  final List<JsonNode> frames = new CopyOnWriteArrayList<>();
+public final class JdkWebSocket implements WebSocket.Listener {
+  public final List<JsonNode> frames = new CopyOnWriteArrayList<>();
   final List<Long> seqs = new CopyOnWriteArrayList<>();
-  final CompletableFuture<Integer> closed = new CompletableFuture<>();
+  public final CompletableFuture<Integer> closed = new CompletableFuture<>();
   volatile long syncedAtNanos;
   private final StringBuilder partial = new StringBuilder();
   private volatile boolean paused;
@@ -29,13 +29,21 @@ final class JdkWebSocket implements WebSocket.Listener {
   private volatile WebSocket ws;
 
   static JdkWebSocket connect(int port, String token) throws Exception {
+    return connect("http://127.0.0.1:" + port, token, Duration.ofSeconds(10));
+  }
+
+  /** Connects to {@code /v1/ws} of the node (or load balancer) at {@code httpBase}. */
+  public static JdkWebSocket connect(String httpBase, String token, Duration timeout)
+      throws Exception {
     JdkWebSocket l = new JdkWebSocket();
     l.ws =
         HttpClient.newHttpClient()
             .newWebSocketBuilder()
             .connectTimeout(Duration.ofSeconds(10))
-            .buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/ws?access_token=" + token), l)
-            .get(10, TimeUnit.SECONDS);
+            .buildAsync(
+                URI.create(httpBase.replace("http://", "ws://") + "/v1/ws?access_token=" + token),
+                l)
+            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     return l;
   }
 
@@ -123,9 +131,41 @@ final class JdkWebSocket implements WebSocket.Listener {
     return frames.stream().filter(f -> f.path("type").asText().equals(type)).count();
   }
 
-  void abort() {
+  public void abort() {
     if (ws != null) {
       ws.abort();
     }
+  }
+
+  public synchronized void send(String json) {
+    ws.sendText(json, true).join();
+  }
+
+  /** Sends a text message to a conversation. */
+  public void send(String clientMsgId, long conversationId, String text) {
+    send(
+        "{\"type\":\"send\",\"client_msg_id\":\""
+            + clientMsgId
+            + "\",\"conversation_id\":\""
+            + conversationId
+            + "\",\"body\":{\"kind\":\"text\",\"text\":\""
+            + text
+            + "\"}}");
+  }
+
+  public List<JsonNode> ofType(String type) {
+    return frames.stream().filter(f -> f.path("type").asText().equals(type)).toList();
+  }
+
+  /** Message frames of one conversation, in arrival order. */
+  public List<JsonNode> messages(long conversationId) {
+    return ofType("message").stream()
+        .map(f -> f.get("message"))
+        .filter(m -> m.path("conversation_id").asLong() == conversationId)
+        .toList();
+  }
+
+  public boolean isClosed() {
+    return closed.isDone();
   }
 }

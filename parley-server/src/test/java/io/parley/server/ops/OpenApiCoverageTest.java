@@ -43,25 +43,7 @@ class OpenApiCoverageTest {
       Set.of("get", "put", "post", "delete", "patch", "head", "options", "trace");
 
   /** The frame types of API.md, in case API.md itself cannot be found. */
-  private static final List<String> FRAME_TYPES =
-      List.of(
-          "send",
-          "delivered",
-          "read",
-          "typing",
-          "presence_subscribe",
-          "presence_unsubscribe",
-          "ping",
-          "hello",
-          "ack",
-          "message",
-          "synced",
-          "receipt",
-          "presence",
-          "conversation",
-          "pong",
-          "error",
-          "reconnect");
+  private static final List<String> FRAME_TYPES = io.parley.protocol.FrameTypes.CONTRACT;
 
   @Test
   void openApiHasEveryRestEndpointOfTheContract() throws IOException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.server.cluster.it.ClusterHarness.User;
+import io.parley.server.it.JdkWebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -41,8 +42,8 @@ class ClusterChatIT {
     return nodes.get(i % 3).base();
   }
 
-  static WsClient connected(int node, User u) throws Exception {
-    WsClient c = WsClient.connect(base(node), u.token());
+  static JdkWebSocket connected(int node, User u) throws Exception {
+    JdkWebSocket c = JdkWebSocket.connect(base(node), u.token(), Duration.ofSeconds(15));
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !c.ofType("synced").isEmpty());
     return c;
   }
@@ -60,8 +61,8 @@ class ClusterChatIT {
                 "{\"user_id\":\"" + bob.id() + "\"}")
             .get("conversation_id")
             .asLong();
-    WsClient a = connected(0, alice);
-    WsClient b = connected(1, bob);
+    JdkWebSocket a = connected(0, alice);
+    JdkWebSocket b = connected(1, bob);
     int n = 100;
     for (int i = 0; i < n; i++) {
       (i % 2 == 0 ? a : b).send("m" + i, conv, "hello " + i);
@@ -69,7 +70,7 @@ class ClusterChatIT {
     Awaitility.await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> a.messages(conv).size() == n / 2 && b.messages(conv).size() == n / 2);
-    for (WsClient c : List.of(a, b)) {
+    for (JdkWebSocket c : List.of(a, b)) {
       List<Long> seqs = c.messages(conv).stream().map(m -> m.get("seq").asLong()).toList();
       assertThat(seqs).isSorted().doesNotHaveDuplicates();
     }
@@ -107,7 +108,7 @@ class ClusterChatIT {
                 "{\"name\":\"big\",\"member_ids\":[" + ids + "]}")
             .get("conversation_id")
             .asLong();
-    List<WsClient> clients = new ArrayList<>();
+    List<JdkWebSocket> clients = new ArrayList<>();
     for (int i = 0; i < connectedCount; i++) {
       clients.add(connected(i, users.get(i)));
     }
@@ -115,7 +116,7 @@ class ClusterChatIT {
     int perSender = 20;
     List<Thread> threads = new ArrayList<>();
     for (int s = 0; s < 6; s++) {
-      WsClient c = clients.get(s);
+      JdkWebSocket c = clients.get(s);
       int sender = s;
       threads.add(
           Thread.ofVirtual()
@@ -144,7 +145,7 @@ class ClusterChatIT {
             });
     Set<Long> allSeqs = new HashSet<>();
     for (int i = 0; i < connectedCount; i++) {
-      WsClient c = clients.get(i);
+      JdkWebSocket c = clients.get(i);
       List<JsonNode> got = texts(c, group);
       assertThat(c.messages(group).stream().map(m -> m.get("seq").asLong()).toList())
           .as("device %d, every frame", i)
@@ -156,13 +157,13 @@ class ClusterChatIT {
       allSeqs.addAll(seqs);
     }
     assertThat(allSeqs).hasSize(total);
-    for (WsClient c : clients) {
+    for (JdkWebSocket c : clients) {
       c.abort();
     }
   }
 
   /** The text messages (not the group's system messages) a client got. */
-  static List<JsonNode> texts(WsClient c, long conv) {
+  static List<JsonNode> texts(JdkWebSocket c, long conv) {
     return c.messages(conv).stream()
         .filter(m -> m.path("body").path("kind").asText().equals("text"))
         .toList();
@@ -172,7 +173,7 @@ class ClusterChatIT {
   void deviceRevokedOnOneNodeIsCutOffOnAnotherWithinOneSecond() throws Exception {
     User carol = ClusterHarness.signup(base(0), "c_carol");
     User carolPhone = ClusterHarness.login(base(1), "c_carol");
-    WsClient phone = connected(2, carolPhone);
+    JdkWebSocket phone = connected(2, carolPhone);
     long t0 = System.nanoTime();
     ClusterHarness.call(
         base(0), "DELETE", "/v1/devices/" + carolPhone.deviceId(), carol.token(), null);

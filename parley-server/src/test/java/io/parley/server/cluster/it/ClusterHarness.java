@@ -1,7 +1,7 @@
 package io.parley.server.cluster.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.parley.protocol.Json;
+import io.parley.server.it.JdkClient;
 import io.parley.server.testsupport.ChildNodes;
 import io.parley.server.testsupport.TestDatabases;
 import io.parley.server.testsupport.TestRedis;
@@ -128,31 +128,11 @@ final class ClusterHarness implements AutoCloseable {
 
   /** A REST call; returns the parsed body (null when empty), failing on a status >= 400. */
   static JsonNode call(String base, String method, String path, String token, String body) {
-    try {
-      HttpRequest.Builder b =
-          HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20));
-      if (token != null) {
-        b.header("Authorization", "Bearer " + token);
-      }
-      if (body != null) {
-        b.header("Content-Type", "application/json");
-      }
-      b.method(
-          method,
-          body == null
-              ? HttpRequest.BodyPublishers.noBody()
-              : HttpRequest.BodyPublishers.ofString(body));
-      HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() >= 400) {
-        throw new IllegalStateException(method + " " + path + " -> " + r.statusCode() + r.body());
-      }
-      return r.body().isEmpty() ? null : Json.MAPPER.readTree(r.body());
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+    JdkClient.Res r = JdkClient.call(base, method, path, token, body, Duration.ofSeconds(20));
+    if (r.status() >= 400) {
+      throw new IllegalStateException(method + " " + path + " -> " + r.status() + r.body());
     }
+    return r.body();
   }
 
   /** A user with one logged-in device. */

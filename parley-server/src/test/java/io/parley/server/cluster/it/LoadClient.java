@@ -1,6 +1,7 @@
 package io.parley.server.cluster.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.server.it.JdkWebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,7 +20,7 @@ final class LoadClient {
   final ClusterHarness.User user;
   final String base;
   final long conv;
-  final List<WsClient> sessions = new CopyOnWriteArrayList<>();
+  final List<JdkWebSocket> sessions = new CopyOnWriteArrayList<>();
   final Map<String, Long> sent = new LinkedHashMap<>(); // client_msg_id -> 0 until acked
   final Map<String, Long> acked = new ConcurrentHashMap<>(); // client_msg_id -> message_id
   final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
@@ -32,8 +33,8 @@ final class LoadClient {
     this.conv = conv;
   }
 
-  synchronized WsClient current() throws Exception {
-    WsClient c = sessions.isEmpty() ? null : sessions.get(sessions.size() - 1);
+  synchronized JdkWebSocket current() throws Exception {
+    JdkWebSocket c = sessions.isEmpty() ? null : sessions.get(sessions.size() - 1);
     if (c != null && !c.isClosed()) {
       return c;
     }
@@ -43,7 +44,7 @@ final class LoadClient {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (true) {
       try {
-        WsClient n = WsClient.connect(base, user.token());
+        JdkWebSocket n = JdkWebSocket.connect(base, user.token(), Duration.ofSeconds(15));
         sessions.add(n);
         // resend what was not acknowledged (same client_msg_id: the server deduplicates)
         for (String id : sent.keySet()) {
@@ -77,7 +78,7 @@ final class LoadClient {
   }
 
   void collectAcks() {
-    for (WsClient s : sessions) {
+    for (JdkWebSocket s : sessions) {
       for (JsonNode a : s.ofType("ack")) {
         acked.putIfAbsent(a.get("client_msg_id").asText(), a.get("message_id").asLong());
       }
@@ -93,7 +94,7 @@ final class LoadClient {
 
   void stop() {
     stopped = true;
-    for (WsClient s : sessions) {
+    for (JdkWebSocket s : sessions) {
       s.abort();
     }
   }
@@ -101,7 +102,7 @@ final class LoadClient {
   /** message_id of every message frame received, over all sessions. */
   Set<Long> receivedIds() {
     Set<Long> out = ConcurrentHashMap.newKeySet();
-    for (WsClient s : sessions) {
+    for (JdkWebSocket s : sessions) {
       for (JsonNode m : s.messages(conv)) {
         out.add(m.get("message_id").asLong());
       }
@@ -117,7 +118,7 @@ final class LoadClient {
   List<String> orderViolations() {
     List<String> bad = new ArrayList<>();
     Map<Long, Long> idBySeq = new java.util.HashMap<>();
-    for (WsClient s : sessions) {
+    for (JdkWebSocket s : sessions) {
       long last = 0;
       for (JsonNode m : s.messages(conv)) {
         long seq = m.get("seq").asLong();
