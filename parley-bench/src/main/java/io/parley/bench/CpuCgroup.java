@@ -1,0 +1,137 @@
+package io.parley.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A cgroup (v1, cpu controller) that caps the processes started in it at {@code cores} CPUs with
+ * CFS bandwidth control ({@code cpu.cfs_quota_us / cpu.cfs_period_us}). A child joins it from its
+ * first instruction: the command is wrapped in {@code sh -c 'echo $$ > cgroup.procs; exec ...'}.
+ * {@link #close()} waits for its processes to be gone and removes the cgroup.
+ */
+final class CpuCgroup implements AutoCloseable {
+  static final Path ROOT = Path.of("/sys/fs/cgroup/cpu");
+
+  /** Name prefix of every cgroup the bench creates (for tests and manual clean-up). */
+  static final String PREFIX = "parley-bench-";
+
+  static final long PERIOD_US = 100_000;
+
+  final Path dir;
+  final double cores;
+
+  private CpuCgroup(Path dir, double cores) {
+    this.dir = dir;
+    this.cores = cores;
+  }
+
+  /** True if the cgroup v1 cpu controller is mounted and writable here. */
+  static boolean available() {
+    return Files.isRegularFile(ROOT.resolve("cpu.cfs_quota_us")) && Files.isWritable(ROOT);
+  }
+
+  /** Creates cgroup {@code PREFIX + name} capped at {@code cores} CPUs. */
+  static CpuCgroup create(String name, double cores) {
+    if (!(cores > 0)) {
+      throw new IllegalArgumentException("CPU quota must be > 0 cores, got " + cores);
+    }
+    if (!available()) {
+      throw new IllegalStateException(
+          "--node-cpu-quota needs the cgroup v1 cpu controller, writable (root), at "
+              + ROOT
+              + "; it is missing or not writable here");
+    }
+    Path dir = ROOT.resolve(PREFIX + name);
+    try {
+      Files.createDirectory(dir);
+      CpuCgroup g = new CpuCgroup(dir, cores);
+      g.write("cpu.cfs_period_us", Long.toString(PERIOD_US));
+      g.write("cpu.cfs_quota_us", Long.toString(Math.round(cores * PERIOD_US)));
+      return g;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create cgroup " + dir, e);
+    }
+  }
+
+  private void write(String file, String value) throws IOException {
+    Files.writeString(dir.resolve(file), value, StandardCharsets.US_ASCII);
+  }
+
+  /** {@code cmd} wrapped so that the process runs inside this cgroup from its start. */
+  List<String> wrap(List<String> cmd) {
+    List<String> w = new ArrayList<>();
+    w.add("sh");
+    w.add("-c");
+    w.add("echo $$ > \"$0\" && exec \"$@\"");
+    w.add(dir.resolve("cgroup.procs").toString());
+    w.addAll(cmd);
+    return w;
+  }
+
+  /** Pids in the cgroup now. */
+  List<Long> pids() {
+    try (Stream<String> lines = Files.lines(dir.resolve("cgroup.procs"))) {
+      return lines.filter(l -> !l.isBlank()).map(Long::parseLong).toList();
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  /** Quota and throttling so far ({@code cpu.stat}): periods, throttled periods and seconds. */
+  Map<String, Object> stats() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("cgroup", dir.toString());
+    m.put("cpu_quota_cores", cores);
+    m.put("cfs_period_us", PERIOD_US);
+    m.put("cfs_quota_us", Math.round(cores * PERIOD_US));
+    try {
+      for (String line : Files.readAllLines(dir.resolve("cpu.stat"))) {
+        String[] kv = line.trim().split(" ");
+        if (kv.length == 2) {
+          m.put(
+              kv[0].equals("throttled_time") ? "throttled_s" : kv[0],
+              kv[0].equals("throttled_time") ? Long.parseLong(kv[1]) / 1e9 : Long.parseLong(kv[1]));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      m.put("cpu_stat", "unreadable: " + e);
+    }
+    return m;
+  }
+
+  /** The bench's cgroups present now (left-overs after a run mean a clean-up bug). */
+  static List<String> existing() {
+    if (!Files.isDirectory(ROOT)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(ROOT)) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(PREFIX)).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Waits (up to 15 s) until no process is left in the cgroup, then removes it. */
+  @Override
+  public void close() {
+    long deadline = System.nanoTime() + 15_000_000_000L;
+    try {
+      while (!pids().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      Files.deleteIfExists(dir);
+    } catch (IOException e) {
+      System.err.println("cannot remove cgroup " + dir + " (still has " + pids() + "): " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
