@@ -95,10 +95,10 @@ final class CpuCgroup implements AutoCloseable {
     try {
       for (String line : Files.readAllLines(dir.resolve("cpu.stat"))) {
         String[] kv = line.trim().split(" ");
-        if (kv.length == 2) {
-          m.put(
-              kv[0].equals("throttled_time") ? "throttled_s" : kv[0],
-              kv[0].equals("throttled_time") ? Long.parseLong(kv[1]) / 1e9 : Long.parseLong(kv[1]));
+        if (kv.length == 2 && kv[0].equals("throttled_time")) {
+          m.put("throttled_s", Long.parseLong(kv[1]) / 1e9);
+        } else if (kv.length == 2) {
+          m.put(kv[0], Long.parseLong(kv[1]));
         }
       }
     } catch (IOException | RuntimeException e) {
