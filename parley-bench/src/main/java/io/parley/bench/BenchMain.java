@@ -47,6 +47,8 @@ public final class BenchMain {
         --node-cpu-quota C   cap every Parley node at C cores with its own cgroup (v1 cpu
                              controller at /sys/fs/cgroup/cpu, root only; removed afterwards);
                              the ceiling relay gets C x nodes
+        --cfs-period-us P    CFS period of those cgroups (default 100000, as in containers): a
+                             node that spends its quota early in a period waits for the next one
         scaling              direct on 1, 2, 3 nodes (--scaling-nodes 1,2,3) and the table
         --server-cpus LIST   pin server (and relay) JVMs with taskset -c LIST (e.g. 1)
         --load-cpus LIST     pin this load generator with taskset -a -p -c LIST (e.g. 0)
@@ -75,6 +77,7 @@ public final class BenchMain {
     Double nodeCpuQuota;
     String redisUrl;
     int[] scalingNodes = {1, 2, 3};
+    long cfsPeriodUs = CpuCgroup.DEFAULT_PERIOD_US;
     Path out;
   }
 
@@ -123,6 +126,7 @@ public final class BenchMain {
             case "--nodes" -> c.nodes = nodeCount(Integer.parseInt(v));
             case "--node-cpu-quota" -> c.nodeCpuQuota = Double.parseDouble(v);
             case "--redis-url" -> c.redisUrl = v;
+            case "--cfs-period-us" -> c.cfsPeriodUs = Long.parseLong(v);
             case "--scaling-nodes" ->
                 c.scalingNodes =
                     Arrays.stream(v.split(","))
@@ -204,7 +208,10 @@ public final class BenchMain {
                 + (c.redisUrl == null ? RedisKeys.DEFAULT_URL : c.redisUrl)
                 + ")"
             : c.store);
-    result.put("nodes", c.nodes == null ? (cluster ? c.scalingNodes : 1) : c.nodes);
+    result.put(
+        "nodes",
+        c.nodes == null ? (cluster ? Arrays.toString(c.scalingNodes) : "1") : c.nodes.toString());
+    result.put("cfs_period_us", c.cfsPeriodUs);
     result.put("node_cpu_quota_cores", c.nodeCpuQuota == null ? "uncapped" : c.nodeCpuQuota);
     result.put("server_cpus", c.serverCpus == null ? "unpinned" : c.serverCpus);
     result.put("load_cpus", c.loadCpus == null ? "unpinned" : c.loadCpus);

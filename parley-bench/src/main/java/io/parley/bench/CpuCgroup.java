@@ -23,14 +23,16 @@ final class CpuCgroup implements AutoCloseable {
   /** Name prefix of every cgroup the bench creates (for tests and manual clean-up). */
   static final String PREFIX = "parley-bench-";
 
-  static final long PERIOD_US = 100_000;
+  static final long DEFAULT_PERIOD_US = 100_000;
 
   final Path dir;
   final double cores;
+  final long periodUs;
 
-  private CpuCgroup(Path dir, double cores) {
+  private CpuCgroup(Path dir, double cores, long periodUs) {
     this.dir = dir;
     this.cores = cores;
+    this.periodUs = periodUs;
   }
 
   /** True if the cgroup v1 cpu controller is mounted and writable here. */
@@ -38,8 +40,16 @@ final class CpuCgroup implements AutoCloseable {
     return Files.isRegularFile(ROOT.resolve("cpu.cfs_quota_us")) && Files.isWritable(ROOT);
   }
 
-  /** Creates cgroup {@code PREFIX + name} capped at {@code cores} CPUs. */
+  /** Creates cgroup {@code PREFIX + name} capped at {@code cores} CPUs, default period. */
   static CpuCgroup create(String name, double cores) {
+    return create(name, cores, DEFAULT_PERIOD_US);
+  }
+
+  /** Creates cgroup {@code PREFIX + name} capped at {@code cores} CPUs per {@code periodUs}. */
+  static CpuCgroup create(String name, double cores, long periodUs) {
+    if (periodUs < 1000 || periodUs > 1_000_000) {
+      throw new IllegalArgumentException("CFS period must be 1000..1000000 µs, got " + periodUs);
+    }
     if (!(cores > 0)) {
       throw new IllegalArgumentException("CPU quota must be > 0 cores, got " + cores);
     }
@@ -52,9 +62,9 @@ final class CpuCgroup implements AutoCloseable {
     Path dir = ROOT.resolve(PREFIX + name);
     try {
       Files.createDirectory(dir);
-      CpuCgroup g = new CpuCgroup(dir, cores);
-      g.write("cpu.cfs_period_us", Long.toString(PERIOD_US));
-      g.write("cpu.cfs_quota_us", Long.toString(Math.round(cores * PERIOD_US)));
+      CpuCgroup g = new CpuCgroup(dir, cores, periodUs);
+      g.write("cpu.cfs_period_us", Long.toString(periodUs));
+      g.write("cpu.cfs_quota_us", Long.toString(Math.round(cores * periodUs)));
       return g;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create cgroup " + dir, e);
@@ -90,8 +100,8 @@ final class CpuCgroup implements AutoCloseable {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("cgroup", dir.toString());
     m.put("cpu_quota_cores", cores);
-    m.put("cfs_period_us", PERIOD_US);
-    m.put("cfs_quota_us", Math.round(cores * PERIOD_US));
+    m.put("cfs_period_us", periodUs);
+    m.put("cfs_quota_us", Math.round(cores * periodUs));
     try {
       for (String line : Files.readAllLines(dir.resolve("cpu.stat"))) {
         String[] kv = line.trim().split(" ");

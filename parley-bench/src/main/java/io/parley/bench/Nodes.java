@@ -74,7 +74,9 @@ final class Nodes implements AutoCloseable {
     }
     CpuCgroup g = null;
     if (c.nodeCpuQuota != null) {
-      g = CpuCgroup.create(ProcessHandle.current().pid() + "-" + label, c.nodeCpuQuota);
+      g =
+          CpuCgroup.create(
+              ProcessHandle.current().pid() + "-" + label, c.nodeCpuQuota, c.cfsPeriodUs);
       cgroups.add(g);
     }
     Path log = c.out.resolve(label + "-server.log");

@@ -102,7 +102,9 @@ final class Runner {
               cores == null
                   ? null
                   : CpuCgroup.create(
-                      ProcessHandle.current().pid() + "-" + label + "-relay", cores);
+                      ProcessHandle.current().pid() + "-" + label + "-relay",
+                      cores,
+                      c.cfsPeriodUs);
           ServerProcess p = relay(label, g)) {
         Backend b = new Backend.Relay("127.0.0.1", p.port);
         c.o.targetCpuSeconds = p::cpuSeconds;

@@ -58,6 +58,7 @@ final class Scaling {
         }
       }
       row.put("server_cpu_s_per_1000_delivered", cpu);
+      row.put("per_rate", perRate((List<Map<String, Object>>) p.get("steps")));
       row.put("max_delivered_per_s", p.get("max_delivered_per_s"));
       row.put("pairs_across_nodes", p.get("pairs_across_nodes"));
       row.put("pairs", p.get("pairs"));
@@ -73,6 +74,27 @@ final class Scaling {
     return rows;
   }
 
+  /** "offered: delivered/s, p99 ms, CPU-s/1000" for every step. */
+  @SuppressWarnings("unchecked")
+  private static String perRate(List<Map<String, Object>> steps) {
+    List<String> out = new ArrayList<>();
+    for (Map<String, Object> s : steps) {
+      Object lat = s.get("send_to_receive_ms");
+      Object p99 = lat instanceof Map<?, ?> m ? m.get("p99") : null;
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "%s: %s/s, %s ms, %s",
+              s.get("offered_msgs_per_s") instanceof Number n
+                  ? String.format(Locale.ROOT, "%.0f", n.doubleValue())
+                  : "—",
+              v(s.get("delivered_per_s")),
+              p99 instanceof Number n ? String.format(Locale.ROOT, "%.0f", n.doubleValue()) : "—",
+              v(s.get("target_cpu_s_per_1000_delivered"))));
+    }
+    return String.join("; ", out);
+  }
+
   static String markdown(List<Map<String, Object>> rows, double sloMs) {
     StringBuilder b =
         new StringBuilder(
@@ -80,15 +102,16 @@ final class Scaling {
                 Locale.ROOT,
                 "| Nodes | CPU quota (cores) | Highest rate with p99 ≤ %.0f ms, 0 lost | Delivered/s"
                     + " | Ratio to %s node(s) | Server CPU-s per 1,000 delivered | Max delivered/s"
-                    + " | Pairs across nodes | Lost / dup / ooo | Ceiling relay (same quota) |%n"
-                    + "|---|---|---|---|---|---|---|---|---|---|%n",
+                    + " | Pairs across nodes | Lost / dup / ooo | Ceiling relay (nodes × quota),"
+                    + " delivered/s within the SLO | Per offered rate: delivered/s, p99, CPU-s/1000"
+                    + " |%n|---|---|---|---|---|---|---|---|---|---|---|%n",
                 sloMs,
                 rows.isEmpty() ? "1" : rows.get(0).get("nodes")));
     for (Map<String, Object> r : rows) {
       b.append(
           String.format(
               Locale.ROOT,
-              "| %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s / %s | %s |%n",
+              "| %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s / %s | %s | %s |%n",
               v(r.get("nodes")),
               r.get("cpu_quota_cores") == null ? "uncapped" : v(r.get("cpu_quota_cores")),
               v(r.get("highest_rate_within_slo")),
@@ -101,7 +124,8 @@ final class Scaling {
               v(r.get("lost")),
               v(r.get("duplicates")),
               v(r.get("out_of_order")),
-              v(r.get("ceiling_delivered_per_s_within_slo"))));
+              v(r.get("ceiling_delivered_per_s_within_slo")),
+              v(r.get("per_rate"))));
     }
     return b.toString();
   }
