@@ -80,8 +80,8 @@ final class Runner {
       ServerProcess p = ns.first();
       c.o.targetCpuSeconds = ns::cpuSeconds;
       if (c.jfr && scenario.equals("direct")) {
-        // profile the measured steps only (not account setup, which is Argon2-bound)
-        String jfr = c.out.resolve("direct-server.jfr").toAbsolutePath().toString();
+        // profile the measured steps only (not account setup, which is Argon2-bound); node 1
+        String jfr = c.out.resolve(label + "-server.jfr").toAbsolutePath().toString();
         c.o.beforeMeasure = () -> p.jcmd("JFR.start", "name=bench", "settings=profile");
         c.o.afterMeasure = () -> p.jcmd("JFR.stop", "name=bench", "filename=" + jfr);
       }
