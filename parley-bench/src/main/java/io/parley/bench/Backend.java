@@ -28,6 +28,11 @@ interface Backend {
 
   int port();
 
+  /** The port user {@code i} (index in {@link #users}) connects its WebSocket to. */
+  default int portOf(int i) {
+    return port();
+  }
+
   /** {@code n} users with one logged-in device each: {userId, accessToken}. */
   List<String[]> users(int n, String prefix);
 
@@ -61,18 +66,30 @@ interface Backend {
     }
   }
 
-  /** A Parley node through its public REST API. */
+  /**
+   * Parley nodes through their public REST API: user {@code i} signs up on, and connects to, node
+   * {@code i % ports.size()} (with 2 or 3 nodes every fixed pair of {@link Scenarios#direct} spans
+   * two nodes).
+   */
   final class Parley implements Backend {
     static final String PASSWORD = "bench-password-1";
     private final String host;
-    private final int port;
+    private final List<Integer> ports;
+    private final List<ParleyHttp> https = new ArrayList<>();
     private final ParleyHttp http;
     private final String run = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
 
     Parley(String host, int port) {
+      this(host, List.of(port));
+    }
+
+    Parley(String host, List<Integer> ports) {
       this.host = host;
-      this.port = port;
-      this.http = new ParleyHttp("http://" + host + ":" + port);
+      this.ports = List.copyOf(ports);
+      for (int p : ports) {
+        https.add(new ParleyHttp("http://" + host + ":" + p));
+      }
+      this.http = https.get(0);
     }
 
     @Override
@@ -87,7 +104,12 @@ interface Backend {
 
     @Override
     public int port() {
-      return port;
+      return ports.get(0);
+    }
+
+    @Override
+    public int portOf(int i) {
+      return ports.get(i % ports.size());
     }
 
     @Override
@@ -97,8 +119,9 @@ interface Backend {
           16,
           i -> {
             String name = prefix + run + "_" + i;
-            http.signup(name, PASSWORD);
-            Api.Session s = http.login(name, PASSWORD, "bench");
+            ParleyHttp h = https.get(i % https.size());
+            h.signup(name, PASSWORD);
+            Api.Session s = h.login(name, PASSWORD, "bench");
             return new String[] {s.userId(), s.accessToken(), name};
           });
     }

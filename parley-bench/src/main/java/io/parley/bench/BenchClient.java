@@ -39,6 +39,9 @@ final class BenchClient {
   volatile boolean hello;
   volatile boolean closed;
 
+  /** The server port this client connects to; 0: the {@link Load}'s target. */
+  int port;
+
   /** The conversation this client sends into (direct peer or group). */
   volatile String conversation;
 

@@ -14,7 +14,7 @@ import java.util.Map;
 public final class BenchMain {
   static final String USAGE =
       """
-      usage: parley-bench/bench.sh <connections|direct|direct-random|group|storm|cold-start|all> [options]
+      usage: parley-bench/bench.sh <connections|direct|direct-random|group|storm|cold-start|all|scaling> [options]
 
       Starts a Parley node (and, for direct/group, the ceiling relay) as child JVMs on loopback,
       drives them over the public WebSocket protocol, and writes result.json, summary.md and PNG
@@ -34,8 +34,22 @@ public final class BenchMain {
         --storm-clients C    storm: clients (default 2000)
         --missed M           storm: missed messages per client (default 20)
         --cold-runs K        cold-start: runs (default 5)
-        --store sqlite|postgres   server store (default sqlite, embedded)
-        --postgres-url URL   with --store postgres (also --postgres-user/--postgres-password)
+        --store sqlite|postgres   server store (default sqlite, embedded). With postgres every
+                             run creates its own database parley_bench_<random> and drops it
+        --postgres-url URL   PostgreSQL server to create it on, as a JDBC URL to any database there
+                             (default jdbc:postgresql://127.0.0.1:5432/postgres; also
+                             --postgres-user (default postgres) / --postgres-password)
+        --nodes N            direct, direct-random: N Parley nodes (1..3) in cluster mode
+                             (PostgreSQL + Redis, implies --store postgres); user i signs up on and
+                             connects to node i mod N, so every fixed pair of direct spans 2 nodes
+        --redis-url URL      cluster mode Redis (default redis://127.0.0.1:6379); every run uses
+                             its own key prefix and deletes its keys afterwards
+        --node-cpu-quota C   cap every Parley node at C cores with its own cgroup (v1 cpu
+                             controller at /sys/fs/cgroup/cpu, root only; removed afterwards);
+                             the ceiling relay gets C x nodes
+        --cfs-period-us P    CFS period of those cgroups (default 100000, as in containers): a
+                             node that spends its quota early in a period waits for the next one
+        scaling              direct on 1, 2, 3 nodes (--scaling-nodes 1,2,3) and the table
         --server-cpus LIST   pin server (and relay) JVMs with taskset -c LIST (e.g. 1)
         --load-cpus LIST     pin this load generator with taskset -a -p -c LIST (e.g. 0)
         --jfr                record a JFR profile of the Parley server (server.jfr)
@@ -59,6 +73,11 @@ public final class BenchMain {
     String loadCpus;
     boolean jfr;
     boolean ceiling = true;
+    Integer nodes;
+    Double nodeCpuQuota;
+    String redisUrl;
+    int[] scalingNodes = {1, 2, 3};
+    long cfsPeriodUs = CpuCgroup.DEFAULT_PERIOD_US;
     Path out;
   }
 
@@ -104,12 +123,35 @@ public final class BenchMain {
             case "--server-cpus" -> c.serverCpus = v;
             case "--load-cpus" -> c.loadCpus = v;
             case "--out" -> c.out = Path.of(v);
+            case "--nodes" -> c.nodes = nodeCount(Integer.parseInt(v));
+            case "--node-cpu-quota" -> c.nodeCpuQuota = Double.parseDouble(v);
+            case "--redis-url" -> c.redisUrl = v;
+            case "--cfs-period-us" -> c.cfsPeriodUs = Long.parseLong(v);
+            case "--scaling-nodes" ->
+                c.scalingNodes =
+                    Arrays.stream(v.split(","))
+                        .mapToInt(Integer::parseInt)
+                        .map(BenchMain::nodeCount)
+                        .toArray();
             default -> throw new IllegalArgumentException("unknown option " + a);
           }
         }
       }
     }
+    if (c.nodes != null && !List.of("direct", "direct-random").contains(c.scenario)) {
+      throw new IllegalArgumentException("--nodes applies to direct and direct-random only");
+    }
+    if (c.nodeCpuQuota != null && !(c.nodeCpuQuota > 0)) {
+      throw new IllegalArgumentException("--node-cpu-quota must be > 0 cores");
+    }
     return c;
+  }
+
+  private static int nodeCount(int n) {
+    if (n < 1 || n > 3) {
+      throw new IllegalArgumentException("nodes must be 1..3, got " + n);
+    }
+    return n;
   }
 
   private static double[] doubles(String v) {
@@ -133,7 +175,7 @@ public final class BenchMain {
     List<String> all =
         List.of("connections", "direct", "direct-random", "group", "storm", "cold-start");
     List<String> todo = c.scenario.equals("all") ? all : List.of(c.scenario);
-    if (!all.containsAll(todo)) {
+    if (!all.containsAll(todo) && !c.scenario.equals("scaling")) {
       System.err.println("unknown scenario " + c.scenario);
       System.err.print(USAGE);
       System.exit(2);
@@ -158,7 +200,19 @@ public final class BenchMain {
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("machine", Runner.machine());
     result.put("command", "bench.sh " + String.join(" ", args));
-    result.put("store", c.store);
+    boolean cluster = c.nodes != null || c.scenario.equals("scaling");
+    result.put(
+        "store",
+        cluster
+            ? "postgres, cluster mode (Redis "
+                + (c.redisUrl == null ? RedisKeys.DEFAULT_URL : c.redisUrl)
+                + ")"
+            : c.store);
+    result.put(
+        "nodes",
+        c.nodes == null ? (cluster ? Arrays.toString(c.scalingNodes) : "1") : c.nodes.toString());
+    result.put("cfs_period_us", c.cfsPeriodUs);
+    result.put("node_cpu_quota_cores", c.nodeCpuQuota == null ? "uncapped" : c.nodeCpuQuota);
     result.put("server_cpus", c.serverCpus == null ? "unpinned" : c.serverCpus);
     result.put("load_cpus", c.loadCpus == null ? "unpinned" : c.loadCpus);
     Map<String, Object> scen = new LinkedHashMap<>();

@@ -76,7 +76,7 @@ final class Load implements AutoCloseable {
       }
       BenchClient c = cs.get(i);
       WebSocketClient wc = clients.get(i % clients.size());
-      Future<BenchClient> f = c.connect(wc, host, port, l);
+      Future<BenchClient> f = c.connect(wc, host, c.port > 0 ? c.port : port, l);
       f.onComplete(
           ar -> {
             sem.release();

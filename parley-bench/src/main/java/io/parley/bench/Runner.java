@@ -44,17 +44,17 @@ final class Runner {
   Object run(String scenario) throws Exception {
     System.err.println("== " + scenario);
     return switch (scenario) {
-      case "direct" -> sweepBoth("direct", 1);
-      case "direct-random" -> sweepBoth("direct-random", 1);
-      case "group" -> sweepBoth("group", c.o.groupSize - 1);
+      case "direct", "direct-random" -> sweepBoth(scenario, scenario, 1, c.nodes);
+      case "group" -> sweepBoth("group", "group", c.o.groupSize - 1, null);
+      case "scaling" -> Scaling.run(this, c);
       case "connections" -> {
-        try (ServerProcess p = parley("connections", false)) {
-          yield Scenarios.connections(new Backend.Parley("127.0.0.1", p.port), p, c.o);
+        try (Nodes ns = parley("connections", false)) {
+          yield Scenarios.connections(ns.backend(), ns.first(), c.o);
         }
       }
       case "storm" -> {
-        try (ServerProcess p = parley("storm", false)) {
-          yield Scenarios.storm(new Backend.Parley("127.0.0.1", p.port), c.o);
+        try (Nodes ns = parley("storm", false)) {
+          yield Scenarios.storm(ns.backend(), c.o);
         }
       }
       case "cold-start" -> coldStart();
@@ -62,15 +62,26 @@ final class Runner {
     };
   }
 
-  private Map<String, Object> sweepBoth(String scenario, int fanout) throws Exception {
+  /**
+   * Runs {@code scenario} on Parley, then on the ceiling relay (unless disabled).
+   *
+   * @param label names the run's files (charts, logs)
+   * @param nodes null: one node (store from the command line); N: N nodes in cluster mode
+   */
+  Map<String, Object> sweepBoth(String scenario, String label, int fanout, Integer nodes)
+      throws Exception {
     Map<String, Object> json = new LinkedHashMap<>();
     List<Scenarios.Sweep> sweeps = new ArrayList<>();
-    try (ServerProcess p = parley(scenario, false)) {
-      Backend b = new Backend.Parley("127.0.0.1", p.port);
-      c.o.targetCpuSeconds = p::cpuSeconds;
+    try (Nodes ns =
+        nodes == null
+            ? parley(label, false)
+            : Nodes.start(c, label, nodes, true, i -> jvm(label, false, i))) {
+      Backend b = ns.backend();
+      ServerProcess p = ns.first();
+      c.o.targetCpuSeconds = ns::cpuSeconds;
       if (c.jfr && scenario.equals("direct")) {
-        // profile the measured steps only (not account setup, which is Argon2-bound)
-        String jfr = c.out.resolve("direct-server.jfr").toAbsolutePath().toString();
+        // profile the measured steps only (not account setup, which is Argon2-bound); node 1
+        String jfr = c.out.resolve(label + "-server.jfr").toAbsolutePath().toString();
         c.o.beforeMeasure = () -> p.jcmd("JFR.start", "name=bench", "settings=profile");
         c.o.afterMeasure = () -> p.jcmd("JFR.stop", "name=bench", "filename=" + jfr);
       }
@@ -78,27 +89,38 @@ final class Runner {
       sweeps.add(s);
       json.put("parley", s.json());
       json.put("server_command", String.join(" ", p.command.subList(0, 3)) + " ...");
+      json.put("placement", ns.placement());
     } finally {
       c.o.beforeMeasure = () -> {};
       c.o.afterMeasure = () -> {};
       c.o.targetCpuSeconds = () -> Double.NaN;
     }
     if (c.ceiling) {
-      try (ServerProcess p = relay(scenario)) {
+      // the relay gets the CPU all the Parley nodes had together
+      Double cores = c.nodeCpuQuota == null ? null : c.nodeCpuQuota * (nodes == null ? 1 : nodes);
+      try (CpuCgroup g =
+              cores == null
+                  ? null
+                  : CpuCgroup.create(
+                      ProcessHandle.current().pid() + "-" + label + "-relay",
+                      cores,
+                      c.cfsPeriodUs);
+          ServerProcess p = relay(label, g)) {
         Backend b = new Backend.Relay("127.0.0.1", p.port);
         c.o.targetCpuSeconds = p::cpuSeconds;
         Scenarios.Sweep s = sweep(scenario, b);
         sweeps.add(s);
         json.put("ceiling", s.json());
+        json.put("ceiling_cpu", g == null ? "no cgroup (uncapped)" : g.stats());
       } finally {
         c.o.targetCpuSeconds = () -> Double.NaN;
       }
       json.put("ratio", ratios(sweeps.get(0), sweeps.get(1)));
     }
-    Path tp = c.out.resolve(scenario + "-throughput.png");
-    Report.throughputChart(tp, scenario + ": delivered vs offered", fanout, sweeps);
-    Path lat = c.out.resolve(scenario + "-latency.png");
-    Report.latencyChart(lat, scenario + ": send->receive latency by percentile", sweeps);
+    Path tp = c.out.resolve(label + "-throughput.png");
+    Report.throughputChart(tp, label + ": delivered vs offered", fanout, sweeps);
+    Path lat = c.out.resolve(label + "-latency.png");
+    Report.latencyChart(lat, label + ": send->receive latency by percentile", sweeps);
     charts.add(tp.getFileName().toString());
     charts.add(lat.getFileName().toString());
     return json;
@@ -158,11 +180,13 @@ final class Runner {
     return Math.round(v * 1000) / 1000.0;
   }
 
-  private List<String> jvm(String name, boolean jfr) {
+  private List<String> jvm(String name, boolean jfr, int node) {
     List<String> a = new ArrayList<>();
-    // the production launcher (bin/parley) keeps an AppCDS archive; so does the bench
+    // the production launcher (bin/parley) keeps an AppCDS archive; so does the bench (one per
+    // node index: nodes that stop together would otherwise write one file at once)
     a.add("-XX:+AutoCreateSharedArchive");
-    a.add("-XX:SharedArchiveFile=" + c.out.resolve("parley-server.jsa").toAbsolutePath());
+    String jsa = node == 0 ? "parley-server.jsa" : "parley-server-" + node + ".jsa";
+    a.add("-XX:SharedArchiveFile=" + c.out.resolve(jsa).toAbsolutePath());
     if (jfr) {
       a.add(
           "-XX:StartFlightRecording=filename="
@@ -172,36 +196,12 @@ final class Runner {
     return a;
   }
 
-  ServerProcess parley(String name, boolean jfr) throws Exception {
-    Path data = Files.createDirectories(c.out.resolve("data-" + name + "-" + System.nanoTime()));
-    int port = ServerProcess.freePort();
-    Map<String, String> env = ServerProcess.parleyEnv(data.toAbsolutePath(), port, c.store);
-    if (c.pgUrl != null) {
-      env.put("PARLEY_STORE_POSTGRES_URL", c.pgUrl);
-    }
-    if (c.pgUser != null) {
-      env.put("PARLEY_STORE_POSTGRES_USER", c.pgUser);
-    }
-    if (c.pgPassword != null) {
-      env.put("PARLEY_STORE_POSTGRES_PASSWORD", c.pgPassword);
-    }
-    ServerProcess p =
-        ServerProcess.start(
-            "io.parley.server.Main",
-            List.of(),
-            env,
-            jvm(name, jfr),
-            c.serverCpus,
-            port,
-            c.out.resolve(name + "-server.log"));
-    if (p.awaitReady("/health/ready", 60_000) < 0) {
-      p.close();
-      throw new IllegalStateException("parley did not become ready; see " + name + "-server.log");
-    }
-    return p;
+  /** One node: store from the command line (a fresh database with postgres), no cluster. */
+  Nodes parley(String name, boolean jfr) throws Exception {
+    return Nodes.start(c, name, 1, false, i -> jvm(name, jfr, i));
   }
 
-  ServerProcess relay(String name) throws Exception {
+  ServerProcess relay(String name, CpuCgroup cgroup) throws Exception {
     int port = ServerProcess.freePort();
     ServerProcess p =
         ServerProcess.start(
@@ -210,6 +210,7 @@ final class Runner {
             Map.of(),
             List.of(),
             c.serverCpus,
+            cgroup,
             port,
             c.out.resolve(name + "-relay.log"));
     if (p.awaitReady("/health/ready", 60_000) < 0) {
@@ -222,13 +223,15 @@ final class Runner {
   private Map<String, Object> coldStart() throws Exception {
     List<Long> ms = new ArrayList<>();
     // one uncounted run creates the class-data archive, as a node's first start does
-    try (ServerProcess p = parley("cold-training", false)) {
+    try (Nodes ns = parley("cold-training", false)) {
       System.err.println(
-          "cold-start: training run " + (System.nanoTime() - p.startedNanos) / 1_000_000 + " ms");
+          "cold-start: training run "
+              + (System.nanoTime() - ns.first().startedNanos) / 1_000_000
+              + " ms");
     }
     for (int i = 0; i < c.o.coldRuns; i++) {
-      try (ServerProcess p = parley("cold-" + i, false)) {
-        ms.add((System.nanoTime() - p.startedNanos) / 1_000_000);
+      try (Nodes ns = parley("cold-" + i, false)) {
+        ms.add((System.nanoTime() - ns.first().startedNanos) / 1_000_000);
       }
     }
     // parley() returns once /health/ready answered 200; the times above include that poll

@@ -48,13 +48,29 @@ final class Scenarios {
     List<String[]> users = b.users(u, "d");
     List<String> convs =
         Backend.parallel(u / 2, 16, i -> b.direct(users.get(2 * i), users.get(2 * i + 1)));
-    List<BenchClient> cs = new ArrayList<>(u);
-    for (int i = 0; i < u; i++) {
+    List<BenchClient> cs = clients(b, users);
+    for (BenchClient c : cs) {
+      c.conversation = convs.get(c.index / 2);
+    }
+    Sweep s = sweep(b, o, cs, cs, 1, o.rates, "direct");
+    long cross = 0;
+    for (int i = 0; i + 1 < u; i += 2) {
+      cross += cs.get(i).port == cs.get(i + 1).port ? 0 : 1;
+    }
+    s.json().put("pairs", u / 2);
+    s.json().put("pairs_across_nodes", cross);
+    return s;
+  }
+
+  /** One client per user, each on the port its backend assigns it. */
+  private static List<BenchClient> clients(Backend b, List<String[]> users) {
+    List<BenchClient> cs = new ArrayList<>(users.size());
+    for (int i = 0; i < users.size(); i++) {
       BenchClient c = new BenchClient(i, users.get(i)[0], users.get(i)[1]);
-      c.conversation = convs.get(i / 2);
+      c.port = b.portOf(i);
       cs.add(c);
     }
-    return sweep(b, o, cs, cs, 1, o.rates, "direct");
+    return cs;
   }
 
   /**
@@ -64,10 +80,7 @@ final class Scenarios {
    */
   static Sweep directRandom(Backend b, Opts o) throws Exception {
     List<String[]> users = b.users(o.users, "r");
-    List<BenchClient> cs = new ArrayList<>(users.size());
-    for (int i = 0; i < users.size(); i++) {
-      cs.add(new BenchClient(i, users.get(i)[0], users.get(i)[1]));
-    }
+    List<BenchClient> cs = clients(b, users);
     List<BenchClient> peers = List.copyOf(cs);
     for (BenchClient c : cs) {
       c.randomPeers = peers;
@@ -78,11 +91,9 @@ final class Scenarios {
   static Sweep group(Backend b, Opts o) throws Exception {
     List<String[]> users = b.users(o.groupSize, "g");
     String conv = b.group(users.get(0), users);
-    List<BenchClient> cs = new ArrayList<>();
-    for (int i = 0; i < users.size(); i++) {
-      BenchClient c = new BenchClient(i, users.get(i)[0], users.get(i)[1]);
+    List<BenchClient> cs = clients(b, users);
+    for (BenchClient c : cs) {
       c.conversation = conv;
-      cs.add(c);
     }
     List<BenchClient> senders = cs.subList(0, Math.min(o.senders, cs.size()));
     return sweep(b, o, cs, senders, cs.size() - 1, o.groupRates, "group");

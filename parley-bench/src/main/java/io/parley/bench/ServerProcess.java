@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A Parley node or the ceiling relay in its own JVM (a child process), optionally pinned with
- * {@code taskset}. Killed (gracefully, then forcibly) on close.
+ * {@code taskset} and capped by a {@link CpuCgroup}. Killed (gracefully, then forcibly) on close.
  */
 final class ServerProcess implements AutoCloseable {
   static final HttpClient HTTP =
@@ -86,6 +86,7 @@ final class ServerProcess implements AutoCloseable {
    * Starts {@code mainClass} on the bench's own classpath (which includes parley-server).
    *
    * @param cpus taskset CPU list or null
+   * @param cgroup CPU-capped cgroup to run in, or null
    */
   static ServerProcess start(
       String mainClass,
@@ -93,6 +94,7 @@ final class ServerProcess implements AutoCloseable {
       Map<String, String> env,
       List<String> jvmArgs,
       String cpus,
+      CpuCgroup cgroup,
       int port,
       Path log)
       throws IOException {
@@ -120,7 +122,8 @@ final class ServerProcess implements AutoCloseable {
       cmd.add(mainClass);
     }
     cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder(cgroup == null ? cmd : cgroup.wrap(cmd)).redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().putAll(env);
     long t0 = System.nanoTime();

@@ -44,7 +44,7 @@ final class Summary {
           .append(v(at(s, "connections", "rss_bytes_per_connection")))
           .append(" B/conn | | | 200,000 sessions, ≤ 10 KiB/conn |\n");
     }
-    for (String sc : List.of("direct", "group")) {
+    for (String sc : List.of("direct", "direct-random", "group")) {
       if (at(s, sc) == null) {
         continue;
       }
@@ -59,7 +59,7 @@ final class Summary {
           .append(" | ")
           .append(v(at(s, sc, "ratio", "within_slo_ratio")))
           .append(" | ")
-          .append(sc.equals("direct") ? "≥ 50,000 msg/s" : "≥ 1,000,000 deliveries/s")
+          .append(sc.startsWith("direct") ? "≥ 50,000 msg/s" : "≥ 1,000,000 deliveries/s")
           .append(" |\n");
       b.append("| ")
           .append(sc)
@@ -109,6 +109,14 @@ final class Summary {
           .append(" ms (runs ")
           .append(v(at(s, "cold-start", "runs_ms")))
           .append(") | | | ≤ 1 s |\n");
+    }
+    if (at(s, "scaling", "markdown") != null) {
+      b.append("\n## Scaling: direct on ")
+          .append(v(r.get("nodes")))
+          .append(" nodes, CPU quota per node ")
+          .append(v(r.get("node_cpu_quota_cores")))
+          .append("\n\n")
+          .append(at(s, "scaling", "markdown"));
     }
     b.append(
         "\nPer-step details (offered rate, latencies p50/p90/p99/p99.9/max) are in result.json.");
