@@ -54,6 +54,8 @@ public final class BenchMain {
         --load-cpus LIST     pin this load generator with taskset -a -p -c LIST (e.g. 0)
         --jfr                record a JFR profile of the Parley server (server.jfr)
         --no-ceiling         skip the ceiling relay runs
+        --receipts           direct/direct-random/group: receivers answer every message with a
+                             delivered receipt, as real clients do (the relay ignores them)
         --event-loops N      load generator event loops (default 2)
         --slo-ms MS          p99 send->receive bound for the sustainable rate (default 50)
         --out DIR            results directory (default bench-results/<timestamp>)
@@ -92,6 +94,7 @@ public final class BenchMain {
       switch (a) {
         case "--jfr" -> c.jfr = true;
         case "--no-ceiling" -> c.ceiling = false;
+        case "--receipts" -> c.o.receipts = true;
         case "--help", "-h" -> {
           return null;
         }

@@ -46,6 +46,15 @@ final class Frames {
     return str(json, "type");
   }
 
+  /** A {@code delivered} receipt up to {@code seq}. */
+  static String delivered(String conversationId, long seq) {
+    return "{\"type\":\"delivered\",\"conversation_id\":\""
+        + conversationId
+        + "\",\"seq\":"
+        + seq
+        + "}";
+  }
+
   /** A {@code send} frame whose text and client_msg_id carry sender, sequence and send time. */
   static String send(String conversationId, int sender, long seq, long intendedNanos) {
     String tag = sender + "-" + seq + "-" + intendedNanos;

@@ -29,6 +29,7 @@ final class Scenarios {
     int connectInFlight = 256;
     long drainMs = 15_000;
     double sloMs = 50;
+    boolean receipts;
 
     /** Called after setup and warm-up, before the measured steps (e.g. start a JFR recording). */
     Runnable beforeMeasure = () -> {};
@@ -109,8 +110,10 @@ final class Scenarios {
       String scenario)
       throws Exception {
     Traffic t = new Traffic();
+    t.receipts = o.receipts;
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("target", b.name());
+    json.put("receipts", o.receipts);
     json.put("connections", cs.size());
     json.put("senders", senders.size());
     json.put("fanout", fanout);

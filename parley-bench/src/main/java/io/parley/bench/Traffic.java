@@ -25,6 +25,9 @@ final class Traffic implements BenchClient.Listener {
   final AtomicLong lastReceive = new AtomicLong();
   final AtomicLong lastAck = new AtomicLong();
 
+  /** Whether receivers answer each message with a {@code delivered} receipt (set before use). */
+  volatile boolean receipts;
+
   @Override
   public void onAck(BenchClient c, String frame) {
     long[] t = Frames.tag(Frames.str(frame, "client_msg_id"));
@@ -54,6 +57,9 @@ final class Traffic implements BenchClient.Listener {
     }
     recvRec.recordValue(Math.max(0, (now - t[2]) / 1000));
     received.increment();
+    if (receipts) {
+      c.write(Frames.delivered(Frames.str(frame, "conversation_id"), Frames.num(frame, "seq")));
+    }
     lastReceive.accumulateAndGet(now, Math::max);
   }
 

@@ -88,6 +88,16 @@ class ScenariosTest {
   }
 
   @Test
+  void directWithReceiptsAcknowledgesEveryMessage() throws Exception {
+    Scenarios.Opts o = tiny();
+    o.receipts = true;
+    long flushes = node.wiring().receipts().flushes();
+    assertExactlyOnceInOrder(Scenarios.direct(parley(), o));
+    assertThat(node.wiring().receipts().flushes()).as("receipt flushes").isGreaterThan(flushes);
+    assertExactlyOnceInOrder(Scenarios.direct(ceiling(), o));
+  }
+
+  @Test
   void directOnTheCeilingRelayToo() throws Exception {
     assertExactlyOnceInOrder(Scenarios.direct(ceiling(), tiny()));
   }

@@ -172,7 +172,7 @@ public final class Wiring implements AutoCloseable {
             ids,
             clock);
     ReceiptService receipts =
-        new ReceiptService(stores.messages(), stores.conversations(), memberships, broker, 20);
+        new ReceiptService(writer, stores.conversations(), memberships, broker, 20);
 
     // conversations
     Visibility visibility = new Visibility(stores.conversations(), stores.messages());
@@ -362,6 +362,14 @@ public final class Wiring implements AutoCloseable {
 
   public Gateway gateway() {
     return gateway;
+  }
+
+  public MessageWriter writer() {
+    return writer;
+  }
+
+  public ReceiptService receipts() {
+    return receipts;
   }
 
   public Stores stores() {

@@ -20,7 +20,18 @@ public interface MessageStore {
    * earlier in the same batch — is not stored again: its result is the stored message with {@code
    * duplicate = true}. When this method returns, every result is durable.
    */
-  List<AppendResult> append(List<NewMessage> batch);
+  default List<AppendResult> append(List<NewMessage> batch) {
+    return appendWith(batch, PositionUpdates.NONE).results();
+  }
+
+  /**
+   * As {@link #append}, and in the <b>same</b> transaction raises {@code positions}: device
+   * positions as {@link #advanceDevicePositions}, members' delivered and read positions as {@code
+   * ConversationStore.advanceDelivered/advanceRead} (stamping {@code receipt_at}). One commit
+   * covers messages and positions; {@code batch} may be empty. If anything fails, nothing is
+   * stored.
+   */
+  Commit appendWith(List<NewMessage> batch, PositionUpdates positions);
 
   /** The message a sender stored under {@code clientMsgId}, if any. */
   Optional<StoredMessage> findByClientMsgId(long senderId, String clientMsgId);
@@ -52,4 +63,21 @@ public interface MessageStore {
 
   /** Result of one {@link #append} input. */
   record AppendResult(StoredMessage message, boolean duplicate) {}
+
+  /** Result of {@link #appendWith}: one result per message, and which positions rose. */
+  record Commit(List<AppendResult> results, RaisedPositions raised) {}
+
+  /** Cumulative positions to raise: devices ({@code ownerId} = device), members' delivered/read. */
+  record PositionUpdates(List<Position> devices, List<Position> delivered, List<Position> read) {
+    public static final PositionUpdates NONE = new PositionUpdates(List.of(), List.of(), List.of());
+
+    public boolean isEmpty() {
+      return devices.isEmpty() && delivered.isEmpty() && read.isEmpty();
+    }
+  }
+
+  /** The member positions of a {@link PositionUpdates} that actually rose. */
+  record RaisedPositions(List<Position> delivered, List<Position> read) {
+    public static final RaisedPositions NONE = new RaisedPositions(List.of(), List.of());
+  }
 }

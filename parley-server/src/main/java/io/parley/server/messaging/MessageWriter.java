@@ -3,11 +3,17 @@ package io.parley.server.messaging;
 import io.parley.protocol.ErrorCode;
 import io.parley.server.api.ApiException;
 import io.parley.server.messaging.MessageStore.AppendResult;
+import io.parley.server.messaging.MessageStore.Commit;
+import io.parley.server.messaging.MessageStore.PositionUpdates;
+import io.parley.server.messaging.MessageStore.RaisedPositions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,11 +26,21 @@ import org.slf4j.LoggerFactory;
  *
  * <p>If a batch fails, its messages are retried one by one so one bad message cannot fail its
  * neighbours. A full queue rejects new sends with {@code unavailable} (backpressure).
+ *
+ * <p>Receipt positions ride along ({@link #writePositions}): the next batch raises them in its own
+ * transaction, or a transaction of their own at once if no message is queued, so messages and
+ * receipts cost one commit (one fsync) per batch. A failure of the combined transaction retries the
+ * positions and the messages apart, so neither can fail the other.
  */
 public final class MessageWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MessageWriter.class);
 
   private record Pending(NewMessage message, CompletableFuture<AppendResult> done) {}
+
+  private record PositionsJob(PositionUpdates updates, CompletableFuture<RaisedPositions> done) {}
+
+  /** Queued by {@link #writePositions} only to wake an idle writer; carries no message. */
+  private static final Pending WAKE = new Pending(null, null);
 
   private final MessageStore store;
   private final int batchMax;
@@ -35,6 +51,9 @@ public final class MessageWriter implements AutoCloseable {
   private volatile boolean running = true;
   private volatile boolean completing = true;
   private volatile BatchListener listener = (size, nanos) -> {};
+  private final ConcurrentLinkedQueue<PositionsJob> positions = new ConcurrentLinkedQueue<>();
+  private boolean acceptingPositions = true; // guarded by positions
+  private final LongAdder transactions = new LongAdder();
 
   /** Observes each committed batch (for metrics). */
   @FunctionalInterface
@@ -105,21 +124,55 @@ public final class MessageWriter implements AutoCloseable {
     return queue.size();
   }
 
+  /**
+   * Raises {@code updates} in the writer's next transaction (with the next message batch, or alone
+   * at once when none is queued) and returns the member positions that rose, once committed. Blocks
+   * the caller until then; after {@link #close} it writes on the caller's thread.
+   */
+  public RaisedPositions writePositions(PositionUpdates updates) {
+    if (updates.isEmpty()) {
+      return RaisedPositions.NONE;
+    }
+    PositionsJob job = new PositionsJob(updates, new CompletableFuture<>());
+    synchronized (positions) {
+      if (!acceptingPositions) {
+        return store.appendWith(List.of(), updates).raised();
+      }
+      positions.add(job);
+    }
+    queue.offer(WAKE); // if the queue is full the writer is busy and takes the job with its batch
+    try {
+      return job.done().join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
+  }
+
+  /** Transactions the writer has committed (messages and/or positions), for tests and metrics. */
+  public long transactions() {
+    return transactions.sum();
+  }
+
   private void run() {
     List<Pending> batch = new ArrayList<>(batchMax);
     List<NewMessage> messages = new ArrayList<>(batchMax);
-    while (running || !queue.isEmpty()) {
+    while (running || !queue.isEmpty() || !positions.isEmpty()) {
       try {
-        Pending first = queue.poll(50, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
+        Pending first = positions.isEmpty() ? queue.poll(50, TimeUnit.MILLISECONDS) : queue.poll();
+        if (first != null) {
+          batch.add(first);
+          queue.drainTo(batch, batchMax - 1);
+          batch.removeIf(p -> p.message() == null); // WAKE
         }
-        batch.add(first);
-        queue.drainTo(batch, batchMax - 1);
         for (Pending p : batch) {
           messages.add(p.message());
         }
-        commit(batch, messages);
+        PositionsJob job = positions.poll();
+        if (!batch.isEmpty()) {
+          commit(batch, messages, job);
+        } else if (job != null) {
+          commitPositions(job);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -132,12 +185,23 @@ public final class MessageWriter implements AutoCloseable {
     }
   }
 
-  private void commit(List<Pending> batch, List<NewMessage> messages) {
+  private void commit(List<Pending> batch, List<NewMessage> messages, PositionsJob job) {
     List<AppendResult> results;
     long t0 = System.nanoTime();
     try {
-      results = store.append(messages);
+      Commit done = store.appendWith(messages, job == null ? PositionUpdates.NONE : job.updates());
+      transactions.increment();
+      results = done.results();
+      if (job != null) {
+        job.done().complete(done.raised());
+      }
     } catch (RuntimeException e) {
+      if (job != null) {
+        // apart, so a bad message cannot fail the receipts nor a bad position the messages
+        commitPositions(job);
+        commit(batch, messages, null);
+        return;
+      }
       if (batch.size() == 1) {
         log.warn("append failed for message {}", messages.get(0).messageId(), e);
         CompletableFuture<AppendResult> f = batch.get(0).done();
@@ -146,7 +210,7 @@ public final class MessageWriter implements AutoCloseable {
       }
       log.warn("batch of {} failed, retrying one by one", batch.size(), e);
       for (Pending p : batch) {
-        commit(List.of(p), List.of(p.message()));
+        commit(List.of(p), List.of(p.message()), null);
       }
       return;
     }
@@ -167,9 +231,22 @@ public final class MessageWriter implements AutoCloseable {
         });
   }
 
+  private void commitPositions(PositionsJob job) {
+    try {
+      RaisedPositions raised = store.appendWith(List.of(), job.updates()).raised();
+      transactions.increment();
+      job.done().complete(raised);
+    } catch (RuntimeException e) {
+      job.done().completeExceptionally(e);
+    }
+  }
+
   /** Stops accepting, commits what is queued, then stops. */
   @Override
   public void close() {
+    synchronized (positions) {
+      acceptingPositions = false;
+    }
     running = false;
     try {
       thread.join(10_000);

@@ -7,27 +7,36 @@ import io.parley.server.conversation.model.Memberships;
 import io.parley.server.conversation.model.Position;
 import io.parley.server.delivery.Broker;
 import io.parley.server.delivery.Outbound;
+import io.parley.server.messaging.MessageStore.PositionUpdates;
+import io.parley.server.messaging.MessageStore.RaisedPositions;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Delivered and read positions. Positions are cumulative, so updates are coalesced (highest seq per
- * key wins) and written by one flusher thread every few milliseconds; a position lost in a crash
- * only causes at-least-once redelivery. After a member's position rises, a {@code receipt} frame
- * goes to the conversation's members (read receipts also reach the reader's own other devices,
- * which clears their unread counts).
+ * key wins) and handed every few milliseconds by one flusher thread to the group-commit {@link
+ * MessageWriter}, which raises them in the transaction of its next message batch (or alone when no
+ * message is queued): receipts add no commit of their own. A position lost in a crash only causes
+ * at-least-once redelivery; stored positions never go down. After a member's position rises (once
+ * committed), a {@code receipt} frame goes to the conversation's members (read receipts also reach
+ * the reader's own other devices, which clears their unread counts).
  */
 public final class ReceiptService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReceiptService.class);
 
   private record Key(long owner, long conversationId) {}
 
-  private final MessageStore messages;
+  private static final Comparator<Position> LOCK_ORDER =
+      Comparator.comparingLong(Position::conversationId).thenComparingLong(Position::ownerId);
+
+  private final MessageWriter writer;
   private final ConversationStore conversations;
   private final Memberships memberships;
   private final Broker broker;
@@ -37,14 +46,15 @@ public final class ReceiptService implements AutoCloseable {
   private final Thread flusher;
   private final long intervalMs;
   private volatile boolean running = true;
+  private final LongAdder flushes = new LongAdder();
 
   public ReceiptService(
-      MessageStore messages,
+      MessageWriter writer,
       ConversationStore conversations,
       Memberships memberships,
       Broker broker,
       long intervalMs) {
-    this.messages = messages;
+    this.writer = writer;
     this.conversations = conversations;
     this.memberships = memberships;
     this.broker = broker;
@@ -110,18 +120,35 @@ public final class ReceiptService implements AutoCloseable {
     flush();
   }
 
-  /** Writes pending positions and emits receipts. Called by the flusher; public for shutdown. */
+  /**
+   * Writes pending positions (in the writer's next commit, waiting for it) and emits receipts for
+   * those that rose. Called by the flusher; public for shutdown.
+   */
   public synchronized void flush() {
-    messages.advanceDevicePositions(drain(devicePositions));
-    for (Position p : conversations.advanceDelivered(drain(delivered))) {
+    PositionUpdates pending =
+        new PositionUpdates(drain(devicePositions), drain(delivered), drain(read));
+    if (pending.isEmpty()) {
+      return;
+    }
+    flushes.increment();
+    RaisedPositions raised = writer.writePositions(pending);
+    for (Position p : raised.delivered()) {
       emit(p, "delivered");
     }
-    for (Position p : conversations.advanceRead(drain(read))) {
+    for (Position p : raised.read()) {
       emit(p, "read");
     }
   }
 
-  /** Takes the pending updates out of {@code pending}, keeping any that raced in meanwhile. */
+  /** Flushes that had positions to write, for tests. */
+  public long flushes() {
+    return flushes.sum();
+  }
+
+  /**
+   * Takes the pending updates out of {@code pending}, keeping any that raced in meanwhile; sorted,
+   * so concurrent transactions (other nodes on PostgreSQL) lock rows in one order.
+   */
   private static List<Position> drain(ConcurrentHashMap<Key, Long> pending) {
     List<Position> out = new ArrayList<>();
     for (Map.Entry<Key, Long> e : pending.entrySet()) {
@@ -129,6 +156,7 @@ public final class ReceiptService implements AutoCloseable {
         out.add(new Position(e.getKey().owner(), e.getKey().conversationId(), e.getValue()));
       }
     }
+    out.sort(LOCK_ORDER);
     return out;
   }
 

@@ -30,8 +30,8 @@ public final class MeteredMessageStore implements MessageStore {
   }
 
   @Override
-  public List<AppendResult> append(List<NewMessage> batch) {
-    return append.record(() -> delegate.append(batch));
+  public Commit appendWith(List<NewMessage> batch, PositionUpdates positions) {
+    return append.record(() -> delegate.appendWith(batch, positions));
   }
 
   @Override

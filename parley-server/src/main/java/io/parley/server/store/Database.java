@@ -64,6 +64,8 @@ public final class Database implements Closeable {
   private Path sqliteFile; // SQLite only
   private final java.util.Queue<String> statements =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.Queue<String> commits =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   private volatile boolean countingStatements;
 
   private Database(Dialect dialect, HikariDataSource pool, Connection writer) {
@@ -182,6 +184,7 @@ public final class Database implements Closeable {
   public void countStatements(boolean on) {
     if (on) {
       statements.clear();
+      commits.clear();
     }
     countingStatements = on;
   }
@@ -192,6 +195,21 @@ public final class Database implements Closeable {
    */
   public java.util.List<String> statements() {
     return java.util.List.copyOf(statements);
+  }
+
+  /**
+   * The write transactions ({@link #write}) committed while counting was on, one entry per commit
+   * naming the thread that ran it, oldest first; cleared when counting is turned on.
+   */
+  public java.util.List<String> commits() {
+    return java.util.List.copyOf(commits);
+  }
+
+  private <T> T countCommit(T result) {
+    if (countingStatements) {
+      commits.add(Thread.currentThread().getName());
+    }
+    return result;
   }
 
   private <T> SqlWork<T> counted(SqlWork<T> work) {
@@ -230,7 +248,7 @@ public final class Database implements Closeable {
     if (writer != null) {
       writeLock.lock();
       try {
-        return inTransaction(writer, work);
+        return countCommit(inTransaction(writer, work));
       } finally {
         writeLock.unlock();
       }
@@ -238,7 +256,7 @@ public final class Database implements Closeable {
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
       try {
-        return inTransaction(c, work);
+        return countCommit(inTransaction(c, work));
       } finally {
         c.setAutoCommit(true);
       }

@@ -43,9 +43,6 @@ public abstract class JdbcConversationStore implements ConversationStore {
     this.db = db;
   }
 
-  /** SQL for the larger of two BIGINT expressions. */
-  protected abstract String greatest(String a, String b);
-
   /**
    * Suffix of a {@code SELECT} that row-locks what it reads until commit, or "" where the single
    * writer already serializes write transactions.
@@ -336,29 +333,19 @@ public abstract class JdbcConversationStore implements ConversationStore {
 
   @Override
   public List<Position> advanceDelivered(List<Position> updates) {
-    return Sql.batchAdvance(
-        db,
-        "UPDATE members SET delivered_seq = ?, receipt_at = ?"
-            + " WHERE conversation_id = ? AND user_id = ? AND delivered_seq < ?",
-        updates,
-        p ->
-            new Object[] {
-              p.seq(), System.currentTimeMillis(), p.conversationId(), p.ownerId(), p.seq()
-            });
+    if (updates.isEmpty()) {
+      return List.of();
+    }
+    return db.write(c -> PositionSql.advanceDelivered(c, updates, System.currentTimeMillis()));
   }
 
   @Override
   public List<Position> advanceRead(List<Position> updates) {
-    return Sql.batchAdvance(
-        db,
-        "UPDATE members SET read_seq = ?, receipt_at = ?, delivered_seq = "
-            + greatest("delivered_seq", "?")
-            + " WHERE conversation_id = ? AND user_id = ? AND read_seq < ?",
-        updates,
-        p ->
-            new Object[] {
-              p.seq(), System.currentTimeMillis(), p.seq(), p.conversationId(), p.ownerId(), p.seq()
-            });
+    if (updates.isEmpty()) {
+      return List.of();
+    }
+    return db.write(
+        c -> PositionSql.advanceRead(c, db.dialect(), updates, System.currentTimeMillis()));
   }
 
   private boolean update(String sql, Object... params) {

@@ -35,7 +35,9 @@ import java.util.stream.Collectors;
  *       deadlock), reserve {@code k} seqs with {@code UPDATE conversations SET last_seq = last_seq
  *       + k ... RETURNING last_seq}; in PostgreSQL that row lock serializes writers across nodes,
  *       in SQLite the single writer connection does;
- *   <li>insert the new rows with a plain {@code INSERT} and commit.
+ *   <li>insert the new rows with a plain {@code INSERT};
+ *   <li>raise the delivered/read positions handed along ({@link #appendWith}, {@link PositionSql})
+ *       and commit: messages and receipts of one writer batch share one commit (one fsync).
  * </ol>
  *
  * If another connection stored one of the keys between steps 1 and 3 (possible only with
@@ -83,13 +85,18 @@ public abstract class JdbcMessageStore implements MessageStore {
   protected abstract boolean isTransientConflict(SQLException e);
 
   @Override
-  public List<AppendResult> append(List<NewMessage> batch) {
-    if (batch.isEmpty()) {
-      return List.of();
+  public Commit appendWith(List<NewMessage> batch, PositionUpdates positions) {
+    if (batch.isEmpty() && positions.isEmpty()) {
+      return new Commit(List.of(), RaisedPositions.NONE);
     }
     for (int attempt = 1; ; attempt++) {
       try {
-        return db.write(c -> appendOnce(c, batch));
+        return db.write(
+            c -> {
+              List<AppendResult> results = batch.isEmpty() ? List.of() : appendOnce(c, batch);
+              // positions after the messages: they only name seqs committed before
+              return new Commit(results, PositionSql.advance(c, db.dialect(), positions));
+            });
       } catch (StoreException e) {
         SQLException cause = e.sqlException();
         if (attempt >= MAX_ATTEMPTS || cause == null || !isTransientConflict(cause)) {
@@ -341,14 +348,13 @@ public abstract class JdbcMessageStore implements MessageStore {
 
   @Override
   public void advanceDevicePositions(List<Position> updates) {
-    Sql.batchAdvance(
-        db,
-        "INSERT INTO device_positions (device_id, conversation_id, delivered_seq)"
-            + " VALUES (?, ?, ?) ON CONFLICT (device_id, conversation_id) DO UPDATE"
-            + " SET delivered_seq = excluded.delivered_seq"
-            + " WHERE device_positions.delivered_seq < excluded.delivered_seq",
-        updates,
-        p -> new Object[] {p.ownerId(), p.conversationId(), p.seq()});
+    if (!updates.isEmpty()) {
+      db.write(
+          c -> {
+            PositionSql.advanceDevices(c, updates);
+            return null;
+          });
+    }
   }
 
   @Override

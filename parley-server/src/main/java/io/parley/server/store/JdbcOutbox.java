@@ -69,8 +69,26 @@ public abstract class JdbcOutbox implements Outbox {
         });
   }
 
+  private boolean anyDue(String kind, long now) {
+    return db.read(
+        c ->
+            Sql.queryOne(
+                    c,
+                    "SELECT 1 FROM outbox WHERE state = 'pending' AND kind = ? AND due_at <= ?"
+                        + " LIMIT 1",
+                    rs -> true,
+                    kind,
+                    now)
+                .isPresent());
+  }
+
   @Override
   public List<Job> claim(String kind, long now, int limit, long leaseMs) {
+    // most polls find nothing due: ask on a read connection first, so an idle poll takes no
+    // write transaction (on SQLite, the writer connection the group commit needs)
+    if (!anyDue(kind, now)) {
+      return List.of();
+    }
     return db.write(
         c -> {
           // 1. due jobs, oldest first

@@ -7,11 +7,6 @@ public final class PostgresConversationStore extends JdbcConversationStore {
   }
 
   @Override
-  protected String greatest(String a, String b) {
-    return "GREATEST(" + a + ", " + b + ")";
-  }
-
-  @Override
   protected String forUpdate() {
     return " FOR UPDATE";
   }

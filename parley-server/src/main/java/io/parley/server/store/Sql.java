@@ -68,35 +68,4 @@ final class Sql {
     long v = rs.getLong(column);
     return rs.wasNull() ? null : v;
   }
-
-  /**
-   * Runs a position-raising statement once per update, batched in one transaction; returns the
-   * updates whose statement changed a row (all of them if the driver cannot tell).
-   */
-  static java.util.List<io.parley.server.conversation.model.Position> batchAdvance(
-      Database db,
-      String sql,
-      java.util.List<io.parley.server.conversation.model.Position> updates,
-      java.util.function.Function<io.parley.server.conversation.model.Position, Object[]> params) {
-    if (updates.isEmpty()) {
-      return java.util.List.of();
-    }
-    return db.write(
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (var u : updates) {
-              bind(ps, params.apply(u)).addBatch();
-            }
-            int[] counts = ps.executeBatch();
-            java.util.List<io.parley.server.conversation.model.Position> changed =
-                new java.util.ArrayList<>();
-            for (int i = 0; i < counts.length; i++) {
-              if (counts[i] > 0 || counts[i] == java.sql.Statement.SUCCESS_NO_INFO) {
-                changed.add(updates.get(i));
-              }
-            }
-            return changed;
-          }
-        });
-  }
 }

@@ -6,12 +6,6 @@ public final class SqliteConversationStore extends JdbcConversationStore {
     super(Backends.require(db, Database.Dialect.SQLITE));
   }
 
-  /** SQLite's scalar (two-argument) {@code MAX}. */
-  @Override
-  protected String greatest(String a, String b) {
-    return "MAX(" + a + ", " + b + ")";
-  }
-
   @Override
   protected String forUpdate() {
     return "";

@@ -1,5 +1,6 @@
 package io.parley.server.it;
 
+import static io.parley.server.it.JdkClient.sendTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -111,15 +112,5 @@ class DirectFastPathIT extends SharedNode {
     return statements.stream()
         .filter(s -> !s.startsWith(WRITER) && !s.startsWith("parley-push-drainer"))
         .toList();
-  }
-
-  private static String sendTo(String userId, String clientMsgId) {
-    return "{\"type\":\"send\",\"client_msg_id\":\""
-        + clientMsgId
-        + "\",\"to_user_id\":\""
-        + userId
-        + "\",\"body\":{\"kind\":\"text\",\"text\":\"hi "
-        + clientMsgId
-        + "\"}}";
   }
 }

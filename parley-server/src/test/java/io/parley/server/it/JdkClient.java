@@ -29,6 +29,28 @@ public final class JdkClient {
 
   private JdkClient() {}
 
+  /** A {@code send} frame by {@code to_user_id} with a text body naming {@code clientMsgId}. */
+  static String sendTo(String userId, String clientMsgId) {
+    return "{\"type\":\"send\",\"client_msg_id\":\""
+        + clientMsgId
+        + "\",\"to_user_id\":\""
+        + userId
+        + "\",\"body\":{\"kind\":\"text\",\"text\":\"hi "
+        + clientMsgId
+        + "\"}}";
+  }
+
+  /** A {@code delivered} or {@code read} frame ({@code kind}) up to {@code seq}. */
+  static String position(String kind, String conversationId, long seq) {
+    return "{\"type\":\""
+        + kind
+        + "\",\"conversation_id\":\""
+        + conversationId
+        + "\",\"seq\":"
+        + seq
+        + "}";
+  }
+
   /** Status and parsed body (null when empty). */
   public record Res(int status, JsonNode body) {}
 

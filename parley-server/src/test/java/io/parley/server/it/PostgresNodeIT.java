@@ -6,7 +6,6 @@ import io.parley.client.Api;
 import io.parley.client.Bodies;
 import io.parley.client.ParleyClient;
 import io.parley.protocol.MessageView;
-import io.parley.server.config.ParleyConfig;
 import io.parley.server.it.TestNode.TestUser;
 import io.parley.server.testsupport.TestDatabases;
 import java.time.Duration;
@@ -24,17 +23,7 @@ class PostgresNodeIT {
   @Test
   void chatGroupsAndResumeOnPostgres() throws Exception {
     try (TestDatabases.TestDb db = TestDatabases.postgres()) {
-      ParleyConfig.Store s = db.config();
-      Map<String, String> o =
-          Map.of(
-              "store.type",
-              "postgres",
-              "store.postgres_url",
-              s.postgresUrl(),
-              "store.postgres_user",
-              s.postgresUser(),
-              "store.postgres_password",
-              s.postgresPassword() == null ? "" : s.postgresPassword());
+      Map<String, String> o = db.postgresNodeSettings();
       try (TestNode node = TestNode.start(o)) {
         TestUser alice = node.user("alice");
         TestUser bob = node.user("bob");

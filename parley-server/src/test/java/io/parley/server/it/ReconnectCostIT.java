@@ -45,14 +45,7 @@ class ReconnectCostIT extends SharedNode {
     assertThat(received).containsKeys(groups.get(0), groups.get(1), groups.get(2));
     for (var e : received.entrySet()) {
       String kind = groups.subList(0, 3).contains(e.getKey()) ? "read" : "delivered";
-      b.send(
-          "{\"type\":\""
-              + kind
-              + "\",\"conversation_id\":\""
-              + e.getKey()
-              + "\",\"seq\":"
-              + e.getValue()
-              + "}");
+      b.send(JdkClient.position(kind, e.getKey(), e.getValue()));
     }
     long bobDevice = Long.parseLong(bob.session().deviceId());
     var messageStore = node.node().wiring().stores().messages();

@@ -3,8 +3,13 @@ package io.parley.server.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.parley.server.conversation.model.Member;
+import io.parley.server.conversation.model.Position;
 import io.parley.server.messaging.MessageStore;
 import io.parley.server.messaging.MessageStore.AppendResult;
+import io.parley.server.messaging.MessageStore.Commit;
+import io.parley.server.messaging.MessageStore.PositionUpdates;
+import io.parley.server.messaging.MessageStore.RaisedPositions;
 import io.parley.server.messaging.NewMessage;
 import io.parley.server.messaging.StoredMessage;
 import java.util.ArrayList;
@@ -251,6 +256,61 @@ abstract class MessageStoreContract extends StoreTestBase {
     messages.advanceDevicePosition(77, C1, 6);
     assertThat(messages.devicePositions(77)).isEqualTo(Map.of(C1, 6L, C2, 2L));
     assertThat(messages.devicePositions(78)).isEqualTo(Map.of(C1, 9L));
+  }
+
+  @Test
+  void appendWithRaisesPositionsInTheSameTransaction() {
+    messages.append(List.of(msg(C1, 1, "a"), msg(C1, 1, "b")));
+    Commit both =
+        messages.appendWith(
+            List.of(msg(C1, 2, "c")),
+            new PositionUpdates(
+                List.of(new Position(77, C1, 2)),
+                List.of(new Position(2, C1, 2), new Position(9, C1, 1)),
+                List.of(new Position(3, C1, 1))));
+    assertThat(both.results()).extracting(r -> r.message().seq()).containsExactly(3L);
+    assertThat(both.raised())
+        .as("the outsider (user 9) raises nothing")
+        .isEqualTo(
+            new RaisedPositions(List.of(new Position(2, C1, 2)), List.of(new Position(3, C1, 1))));
+    assertThat(messages.devicePositions(77)).isEqualTo(Map.of(C1, 2L));
+    assertThat(positions(2)).containsExactly(2L, 0L);
+    assertThat(positions(3)).as("read implies delivered").containsExactly(1L, 1L);
+
+    // positions alone, in one transaction; lower ones change nothing
+    Commit alone =
+        messages.appendWith(
+            List.of(),
+            new PositionUpdates(
+                List.of(new Position(77, C1, 1)),
+                List.of(new Position(2, C1, 1)),
+                List.of(new Position(3, C1, 3))));
+    assertThat(alone.results()).isEmpty();
+    assertThat(alone.raised())
+        .isEqualTo(new RaisedPositions(List.of(), List.of(new Position(3, C1, 3))));
+    assertThat(messages.devicePositions(77)).isEqualTo(Map.of(C1, 2L));
+    assertThat(positions(2)).containsExactly(2L, 0L);
+    assertThat(positions(3)).containsExactly(3L, 3L);
+
+    // a batch that fails stores neither its messages nor its positions
+    assertThatThrownBy(
+            () ->
+                messages.appendWith(
+                    List.of(msg(C1, 1, "d"), msg(999, 1, "x")),
+                    new PositionUpdates(
+                        List.of(new Position(78, C1, 3)),
+                        List.of(new Position(2, C1, 3)),
+                        List.of())))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(messages.devicePositions(78)).isEmpty();
+    assertThat(positions(2)).containsExactly(2L, 0L);
+    assertThat(lastSeq(C1)).isEqualTo(3);
+  }
+
+  /** A member's delivered and read seqs in C1. */
+  private List<Long> positions(long userId) {
+    Member m = stores.conversations().member(C1, userId).orElseThrow();
+    return List.of(m.deliveredSeq(), m.readSeq());
   }
 
   private NewMessage msg(long conversationId, long sender, String clientMsgId) {

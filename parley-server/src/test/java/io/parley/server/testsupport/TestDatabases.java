@@ -66,6 +66,19 @@ public final class TestDatabases {
       return config;
     }
 
+    /** Node settings ({@code TestNode.start(...)}) for a PostgreSQL database: the store keys. */
+    public java.util.Map<String, String> postgresNodeSettings() {
+      return java.util.Map.of(
+          "store.type",
+          "postgres",
+          "store.postgres_url",
+          config.postgresUrl(),
+          "store.postgres_user",
+          config.postgresUser(),
+          "store.postgres_password",
+          config.postgresPassword() == null ? "" : config.postgresPassword());
+    }
+
     /** Opens (and migrates) the stores on this database; the caller closes them. */
     public Stores open() {
       return Stores.open(config);
