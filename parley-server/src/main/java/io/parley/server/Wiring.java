@@ -196,7 +196,14 @@ public final class Wiring implements AutoCloseable {
             clock);
 
     // rate limits and abuse controls (F14)
-    AbuseWiring abuse = AbuseWiring.build(cfg.limits(), clock);
+    // (cluster mode: the token buckets are shared in Redis, falling back per node; ADR 0005)
+    AbuseWiring abuse =
+        AbuseWiring.build(
+            cfg.limits(),
+            clock,
+            cluster != null
+                ? cluster.rateLimiters(clock, cfg.limits().maxTrackedKeys())
+                : AbuseWiring.inMemory(cfg.limits(), clock));
 
     // presence and gateway
     PresenceService presence =
@@ -246,6 +253,10 @@ public final class Wiring implements AutoCloseable {
       metrics.gauge("parley_broker_dropped_events", "events dropped", rb::droppedEvents);
       metrics.gauge(
           "parley_broker_queued_frames", "frames waiting in the broker", rb::queuedFrames);
+      metrics.counterFn(
+          "parley_rate_limit_local_decisions",
+          "rate-limit decisions made per node because Redis failed or was slow",
+          cluster::rateLimiterFallbacks);
     }
     gateway.setGapFiller(new io.parley.server.gateway.GapFiller(visibility, workers));
     metrics.gauge("parley_connections", "open WebSocket connections", connections::size);

@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -121,6 +122,18 @@ public final class Connection {
   /** Runs blocking work for this connection on {@code pool}, after its earlier serial work. */
   void runSerial(Executor pool, Runnable task) {
     serialTail = serialTail.thenRunAsync(task, pool).exceptionally(t -> null);
+  }
+
+  /**
+   * Like {@link #runSerial}, but {@code task} also waits for {@code gate} (a decision on its way,
+   * such as a cluster-wide rate limit); later serial work waits for {@code task}.
+   */
+  void runSerialAfter(CompletionStage<?> gate, Executor pool, Runnable task) {
+    serialTail =
+        serialTail
+            .thenCombine(gate, (a, b) -> null)
+            .thenRunAsync(task, pool)
+            .exceptionally(t -> null);
   }
 
   /** Counts a bad frame; returns the count within the current window. */
