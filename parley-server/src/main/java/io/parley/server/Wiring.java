@@ -258,7 +258,29 @@ public final class Wiring implements AutoCloseable {
           "rate-limit decisions made per node because Redis failed or was slow",
           cluster::rateLimiterFallbacks);
     }
-    gateway.setGapFiller(new io.parley.server.gateway.GapFiller(visibility, workers));
+    io.parley.server.gateway.GapFiller gapFiller =
+        new io.parley.server.gateway.GapFiller(visibility, stores.conversations(), workers, 60);
+    gateway.setGapFiller(gapFiller);
+    metrics.counterFn(
+        "parley_live_gap_fills",
+        "ranges of live message frames a device missed, read from the store",
+        gapFiller::gapFills);
+    if (cluster != null) {
+      // a lost last message reveals no gap: check live positions against the store every second
+      vertx.setPeriodic(
+          1000,
+          t -> {
+            try {
+              workers.execute(() -> gapFiller.checkTails(connections));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+              // shutting down
+            }
+          });
+      metrics.counterFn(
+          "parley_live_tail_fills",
+          "lost last messages of a conversation recovered from the store by the tail check",
+          gapFiller::tailFills);
+    }
     metrics.gauge("parley_connections", "open WebSocket connections", connections::size);
     metrics.gauge(
         "parley_write_queue", "sends waiting for the group-commit writer", writer::queued);
