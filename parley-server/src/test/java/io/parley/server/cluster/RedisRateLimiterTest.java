@@ -112,13 +112,7 @@ class RedisRateLimiterTest extends RateLimiterContract {
       assertThat(rl.fallbackCount()).isEqualTo(3);
 
       redis.start();
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .untilAsserted(
-              () -> {
-                take(rl, key("probe"), 1);
-                assertThat(rl.degraded()).isFalse();
-              });
+      awaitBackOnRedis(rl);
       long fallbacks = rl.fallbackCount();
       String fresh = key("after");
       assertThat(take(rl, fresh, 2)).isZero();
@@ -153,13 +147,18 @@ class RedisRateLimiterTest extends RateLimiterContract {
           .isLessThan(Duration.ofMillis(2500));
       assertThat(rl.fallbackCount()).isEqualTo(2);
       // (CLIENT UNPAUSE would itself wait for the pause: let it run out)
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .untilAsserted(
-              () -> {
-                take(rl, key("probe"), 1);
-                assertThat(rl.degraded()).isFalse();
-              });
+      awaitBackOnRedis(rl);
     }
+  }
+
+  /** Probes until a probe finds Redis and the limiter leaves its local fallback. */
+  private static void awaitBackOnRedis(RedisRateLimiter rl) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              take(rl, key("probe"), 1);
+              assertThat(rl.degraded()).isFalse();
+            });
   }
 }

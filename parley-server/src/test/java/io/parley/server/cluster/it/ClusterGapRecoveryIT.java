@@ -114,15 +114,7 @@ class ClusterGapRecoveryIT {
     static Chat open(String label) throws Exception {
       User alice = ClusterHarness.signup(n1, label + "_alice");
       User bob = ClusterHarness.signup(n2, label + "_bob");
-      long conv =
-          ClusterHarness.call(
-                  n1,
-                  "POST",
-                  "/v1/conversations/direct",
-                  alice.token(),
-                  "{\"user_id\":\"" + bob.id() + "\"}")
-              .get("conversation_id")
-              .asLong();
+      long conv = ClusterHarness.direct(n1, alice, bob);
       JdkWebSocket a = JdkWebSocket.connect(n1, alice.token(), Duration.ofSeconds(15));
       JdkWebSocket b = JdkWebSocket.connect(n2, bob.token(), Duration.ofSeconds(15));
       for (JdkWebSocket s : List.of(a, b)) {

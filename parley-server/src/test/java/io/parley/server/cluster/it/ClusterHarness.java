@@ -168,6 +168,18 @@ final class ClusterHarness implements AutoCloseable {
         name);
   }
 
+  /** The direct conversation of {@code me} with {@code other}, created through {@code base}. */
+  static long direct(String base, User me, User other) {
+    return call(
+            base,
+            "POST",
+            "/v1/conversations/direct",
+            me.token(),
+            "{\"user_id\":\"" + other.id() + "\"}")
+        .get("conversation_id")
+        .asLong();
+  }
+
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();

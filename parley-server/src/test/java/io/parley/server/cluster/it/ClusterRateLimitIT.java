@@ -90,22 +90,59 @@ class ClusterRateLimitIT {
 
     messagesOfOneUserShareOneBucketAcrossNodes(alice, alice2, group);
 
-    // sign-ups 3 and 4 on node 2 pass; the 5th is refused though node 2 has seen only 3
-    assertThat(post(n2, "/v1/auth/signup", "rl_carol")).isEqualTo(201);
+    // sign-up 3 and login 4 (node 2); sign-up 4 passes; the 5th is refused though node 2 has
+    // seen only 3
+    User carol = ClusterHarness.signup(n2, "rl_carol");
     assertThat(post(n2, "/v1/auth/signup", "rl_dave")).isEqualTo(201);
     assertThat(post(n2, "/v1/auth/signup", "rl_erin"))
         .as("5th sign-up from 127.0.0.1")
         .isEqualTo(429);
     assertThat(post(n1, "/v1/auth/signup", "rl_frank")).isEqualTo(429);
 
-    // logins 4..8 alternate between the nodes; the 9th and 10th are refused on both
+    // logins 5..8 alternate between the nodes; the 9th and 10th are refused on both
     List<Integer> statuses = new ArrayList<>();
-    for (int i = 3; i < LOGIN_BURST + 2; i++) {
+    for (int i = 4; i < LOGIN_BURST + 2; i++) {
       statuses.add(post(i % 2 == 0 ? n1 : n2, "/v1/auth/login", "rl_bob"));
     }
     System.out.printf("cluster rate limits: logins across two nodes -> %s%n", statuses);
-    assertThat(statuses.subList(0, LOGIN_BURST - 3)).containsOnly(200);
-    assertThat(statuses.subList(LOGIN_BURST - 3, statuses.size())).containsOnly(429);
+    assertThat(statuses.subList(0, LOGIN_BURST - 4)).containsOnly(200);
+    assertThat(statuses.subList(LOGIN_BURST - 4, statuses.size())).containsOnly(429);
+
+    sendsWaitingForTheirDecisionKeepTheirOrder(carol, bob);
+  }
+
+  /**
+   * A burst of sends written back to back: each waits for its decision from Redis in the
+   * connection's serial order, so the messages are stored in the order they were sent.
+   */
+  private static void sendsWaitingForTheirDecisionKeepTheirOrder(User carol, User bob)
+      throws Exception {
+    long conv = ClusterHarness.direct(n2, carol, bob);
+    JdkWebSocket s = JdkWebSocket.connect(n2, carol.token(), Duration.ofSeconds(15));
+    try {
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> s.count("synced") > 0);
+      for (int i = 0; i < MESSAGE_BURST; i++) {
+        s.send("p-" + i, conv, "in order " + i);
+      }
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> s.count("ack") == MESSAGE_BURST);
+      List<Long> seqs = new ArrayList<>();
+      for (int i = 0; i < MESSAGE_BURST; i++) {
+        String id = "p-" + i;
+        seqs.add(
+            s.ofType("ack").stream()
+                .filter(a -> a.path("client_msg_id").asText().equals(id))
+                .findFirst()
+                .orElseThrow()
+                .path("seq")
+                .asLong());
+      }
+      assertThat(seqs).as("seq by send order").isSorted().doesNotHaveDuplicates();
+      assertThat(s.count("error")).isZero();
+    } finally {
+      s.abort();
+    }
   }
 
   /** 2 x burst sends, alternating between a device on node 1 and one on node 2. */
