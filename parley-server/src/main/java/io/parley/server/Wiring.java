@@ -196,7 +196,14 @@ public final class Wiring implements AutoCloseable {
             clock);
 
     // rate limits and abuse controls (F14)
-    AbuseWiring abuse = AbuseWiring.build(cfg.limits(), clock);
+    // (cluster mode: the token buckets are shared in Redis, falling back per node; ADR 0005)
+    AbuseWiring abuse =
+        AbuseWiring.build(
+            cfg.limits(),
+            clock,
+            cluster != null
+                ? cluster.rateLimiters(clock, cfg.limits().maxTrackedKeys())
+                : AbuseWiring.inMemory(cfg.limits(), clock));
 
     // presence and gateway
     PresenceService presence =
@@ -246,8 +253,34 @@ public final class Wiring implements AutoCloseable {
       metrics.gauge("parley_broker_dropped_events", "events dropped", rb::droppedEvents);
       metrics.gauge(
           "parley_broker_queued_frames", "frames waiting in the broker", rb::queuedFrames);
+      metrics.counterFn(
+          "parley_rate_limit_local_decisions",
+          "rate-limit decisions made per node because Redis failed or was slow",
+          cluster::rateLimiterFallbacks);
     }
-    gateway.setGapFiller(new io.parley.server.gateway.GapFiller(visibility, workers));
+    io.parley.server.gateway.GapFiller gapFiller =
+        new io.parley.server.gateway.GapFiller(visibility, stores.conversations(), workers, 60);
+    gateway.setGapFiller(gapFiller);
+    metrics.counterFn(
+        "parley_live_gap_fills",
+        "ranges of live message frames a device missed, read from the store",
+        gapFiller::gapFills);
+    if (cluster != null) {
+      // a lost last message reveals no gap: check live positions against the store every second
+      vertx.setPeriodic(
+          1000,
+          t -> {
+            try {
+              workers.execute(() -> gapFiller.checkTails(connections));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+              // shutting down
+            }
+          });
+      metrics.counterFn(
+          "parley_live_tail_fills",
+          "lost last messages of a conversation recovered from the store by the tail check",
+          gapFiller::tailFills);
+    }
     metrics.gauge("parley_connections", "open WebSocket connections", connections::size);
     metrics.gauge(
         "parley_write_queue", "sends waiting for the group-commit writer", writer::queued);

@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.protocol.ErrorCode;
 import io.parley.server.api.ApiException;
 import io.parley.server.http.Http;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * REST-side abuse controls, mounted before the auth routes: sign-ups and logins per IP address, and
@@ -32,20 +35,14 @@ public final class AbuseRoutes {
   }
 
   private void signup(RoutingContext ctx) {
-    long wait = ipSignups.tryAcquire(clientIp(ctx), 1);
-    if (wait > 0) {
-      Http.fail(ctx, limited("too many sign-ups from this address", wait));
-      return;
-    }
-    ctx.next();
+    limited(ctx, ipSignups, "too many sign-ups from this address", ctx::next);
   }
 
   private void login(RoutingContext ctx) {
-    long wait = ipLogins.tryAcquire(clientIp(ctx), 1);
-    if (wait > 0) {
-      Http.fail(ctx, limited("too many login attempts from this address", wait));
-      return;
-    }
+    limited(ctx, ipLogins, "too many login attempts from this address", () -> loginChecked(ctx));
+  }
+
+  private void loginChecked(RoutingContext ctx) {
     String account = account(ctx);
     if (account != null) {
       long locked = backoff.waitMs(account);
@@ -64,6 +61,39 @@ public final class AbuseRoutes {
           });
     }
     ctx.next();
+  }
+
+  /**
+   * Charges the request to the client's address in {@code limiter}: refuses it with 429, or runs
+   * {@code then}. A decision still on its way (cluster-wide limiter) continues on the request's
+   * context; the handler's thread never waits.
+   */
+  // the continuation answers the request itself; the stage it returns is not needed
+  @SuppressWarnings("FutureReturnValueIgnored")
+  private static void limited(
+      RoutingContext ctx, RateLimiter limiter, String message, Runnable then) {
+    CompletableFuture<Long> wait = limiter.acquire(clientIp(ctx), 1).toCompletableFuture();
+    Runnable decide =
+        () -> {
+          if (wait.join() > 0) {
+            Http.fail(ctx, limited(message, wait.join()));
+          } else {
+            then.run();
+          }
+        };
+    if (wait.isDone()) {
+      decide.run();
+    } else {
+      Context context = Vertx.currentContext();
+      wait.thenRun(
+          () -> {
+            if (context == null) {
+              decide.run();
+            } else {
+              context.runOnContext(v -> decide.run());
+            }
+          });
+    }
   }
 
   /** The login's username, case-folded like usernames are, or null if the body has none. */

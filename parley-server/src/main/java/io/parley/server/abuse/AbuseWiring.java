@@ -6,7 +6,9 @@ import java.time.Clock;
 
 /**
  * Builds the rate limits and abuse controls (F14) from {@code limits:}. With {@code enabled: false}
- * nothing is limited (connections are still counted, without caps).
+ * nothing is limited (connections are still counted, without caps). The token buckets come from a
+ * {@link RateLimiter.Factory}: node-local ({@link #inMemory}) on a single node, cluster-wide in
+ * Redis in cluster mode. Connection caps and the failed-login backoff stay per node.
  */
 public final class AbuseWiring {
   private final MessageRateLimits messages;
@@ -20,7 +22,19 @@ public final class AbuseWiring {
     this.routes = routes;
   }
 
-  public static AbuseWiring build(ParleyConfig.Limits cfg, Clock clock) {
+  /** Node-local buckets, each tracking at most {@code limits.max_tracked_keys} keys. */
+  public static RateLimiter.Factory inMemory(ParleyConfig.Limits cfg, Clock clock) {
+    return (name, limit) -> new InMemoryRateLimiter(limit, clock, cfg.maxTrackedKeys());
+  }
+
+  /**
+   * Builds every control of {@code cfg}.
+   *
+   * @param buckets makes the token bucket of each rule (by name: {@code msg}, {@code msg-bytes},
+   *     {@code ws-connect-ip}, {@code signup-ip}, {@code login-ip})
+   */
+  public static AbuseWiring build(
+      ParleyConfig.Limits cfg, Clock clock, RateLimiter.Factory buckets) {
     if (!cfg.enabled()) {
       return new AbuseWiring(
           MessageRateLimits.none(),
@@ -30,12 +44,12 @@ public final class AbuseWiring {
     int keys = cfg.maxTrackedKeys();
     MessageRateLimits messages =
         new MessageRateLimits(
-            limiter(cfg.userMessages(), clock, keys),
-            limiter(cfg.userMessageBytes(), clock, keys),
+            limiter(buckets, "msg", cfg.userMessages()),
+            limiter(buckets, "msg-bytes", cfg.userMessageBytes()),
             cfg.wsRateLimitedTolerance());
     ConnectionAdmission admission =
         new ConnectionAdmission(
-            limiter(cfg.ipWsConnects(), clock, keys),
+            limiter(buckets, "ws-connect-ip", cfg.ipWsConnects()),
             cfg.maxConnectionsPerDevice(),
             cfg.maxConnectionsPerUser());
     admission.onDeviceGone(messages::accepted);
@@ -49,13 +63,16 @@ public final class AbuseWiring {
             clock);
     AbuseRoutes routes =
         new AbuseRoutes(
-            limiter(cfg.ipSignups(), clock, keys), limiter(cfg.ipLogins(), clock, keys), backoff);
+            limiter(buckets, "signup-ip", cfg.ipSignups()),
+            limiter(buckets, "login-ip", cfg.ipLogins()),
+            backoff);
     return new AbuseWiring(messages, admission, routes);
   }
 
-  private static RateLimiter limiter(ParleyConfig.Limits.Bucket b, Clock clock, int maxKeys) {
-    return new InMemoryRateLimiter(
-        new RateLimiter.Limit(b.permits(), b.perSeconds() * 1000, b.burst()), clock, maxKeys);
+  private static RateLimiter limiter(
+      RateLimiter.Factory buckets, String name, ParleyConfig.Limits.Bucket b) {
+    return buckets.create(
+        name, new RateLimiter.Limit(b.permits(), b.perSeconds() * 1000, b.burst()));
   }
 
   /** Per-user message limits (WebSocket and REST send). */

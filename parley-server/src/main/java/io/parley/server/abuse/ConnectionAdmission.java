@@ -3,6 +3,8 @@ package io.parley.server.abuse;
 import io.parley.protocol.CloseCodes;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.LongConsumer;
 
 /**
@@ -45,17 +47,26 @@ public final class ConnectionAdmission {
   }
 
   /**
-   * Decides on a new authenticated connection and, when admitted, counts it.
+   * Decides on a new authenticated connection and, when admitted, counts it. Never blocks; with a
+   * node-local connect limiter the stage is complete when returned.
    *
    * @param ip the client's address (as the HTTP server sees it)
+   * @return the decision; never completes exceptionally
    */
-  public Decision admit(String ip, long userId, long deviceId) {
-    if (ipConnects != null) {
-      long wait = ipConnects.tryAcquire(ip == null ? "unknown" : ip, 1);
-      if (wait > 0) {
-        return Decision.refused("too many connections from this address", wait);
-      }
+  public CompletionStage<Decision> admit(String ip, long userId, long deviceId) {
+    if (ipConnects == null) {
+      return CompletableFuture.completedFuture(count(userId, deviceId));
     }
+    return ipConnects
+        .acquire(ip == null ? "unknown" : ip, 1)
+        .thenApply(
+            wait ->
+                wait > 0
+                    ? Decision.refused("too many connections from this address", wait)
+                    : count(userId, deviceId));
+  }
+
+  private Decision count(long userId, long deviceId) {
     synchronized (this) {
       int d = perDevice.getOrDefault(deviceId, 0);
       if (d >= maxPerDevice) {

@@ -3,6 +3,8 @@ package io.parley.server.abuse;
 import java.time.Clock;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -43,7 +45,17 @@ public final class InMemoryRateLimiter implements RateLimiter {
     return limit;
   }
 
+  /** Answers at once: the stage is complete when returned. */
   @Override
+  public CompletionStage<Long> acquire(String key, long permits) {
+    return CompletableFuture.completedFuture(tryAcquire(key, permits));
+  }
+
+  /**
+   * The synchronous form of {@link #acquire}.
+   *
+   * @return {@code 0} if allowed, else the milliseconds to wait
+   */
   public long tryAcquire(String key, long permits) {
     if (permits < 1) {
       throw new IllegalArgumentException("permits must be at least 1");

@@ -2,6 +2,8 @@ package io.parley.server.abuse;
 
 import io.parley.protocol.ErrorCode;
 import io.parley.server.api.ApiException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -10,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * whose sends keep being refused is closed with 4429.
  */
 public final class MessageRateLimits {
+  private static final CompletionStage<Long> ALLOWED = CompletableFuture.completedFuture(0L);
   private final RateLimiter messages;
   private final RateLimiter bytes;
   private final int tolerance;
@@ -32,31 +35,38 @@ public final class MessageRateLimits {
   }
 
   /**
-   * Charges one message of {@code size} bytes to {@code userId}.
+   * Charges one message of {@code size} bytes to {@code userId}: the message bucket first, the
+   * bytes bucket only if that allowed it. Never blocks; with node-local limiters the stage is
+   * complete when returned.
    *
-   * @return 0 if allowed, else the milliseconds to wait
+   * @return completes with 0 if allowed, else the milliseconds to wait; never exceptionally
    */
-  public long tryAcquire(long userId, long size) {
+  public CompletionStage<Long> acquire(long userId, long size) {
     String key = Long.toString(userId);
-    if (messages != null) {
-      long wait = messages.tryAcquire(key, 1);
-      if (wait > 0) {
-        return wait;
-      }
+    if (messages == null) {
+      return bytes == null ? ALLOWED : bytes.acquire(key, size(size));
     }
-    if (bytes != null) {
-      return bytes.tryAcquire(key, Math.max(1, size));
+    CompletionStage<Long> first = messages.acquire(key, 1);
+    if (bytes == null) {
+      return first;
     }
-    return 0;
+    return first.thenCompose(
+        wait ->
+            wait > 0 ? CompletableFuture.completedFuture(wait) : bytes.acquire(key, size(size)));
+  }
+
+  private static long size(long size) {
+    return Math.max(1, size);
   }
 
   /**
-   * Charges one message, or throws {@code rate_limited} with the retry-after.
+   * Charges one message, or throws {@code rate_limited} with the retry-after. Waits for the limiter
+   * (at most its Redis timeout in cluster mode): call it off the event loops.
    *
    * @throws ApiException {@code rate_limited}
    */
   public void check(long userId, long size) {
-    long wait = tryAcquire(userId, size);
+    long wait = acquire(userId, size).toCompletableFuture().join();
     if (wait > 0) {
       throw rateLimited(wait);
     }

@@ -1,5 +1,7 @@
 package io.parley.server.abuse;
 
+import java.util.concurrent.CompletionStage;
+
 /**
  * A token-bucket rate limiter for one rule (say, "messages per user"), keyed by a string (a user
  * id, an IP address...).
@@ -11,10 +13,14 @@ package io.parley.server.abuse;
  *       before (or forgotten after being idle) starts with a full bucket.
  *   <li>Tokens come back continuously at {@link Limit#permits()} per {@link Limit#perMillis()}
  *       milliseconds, up to the burst.
- *   <li>{@link #tryAcquire} takes {@code permits} tokens when the bucket holds that many and
- *       returns {@code 0}. Otherwise it takes nothing and returns how long to wait, in milliseconds
- *       (at least 1, rounded up), until the bucket will hold them if nothing else is taken
- *       meanwhile.
+ *   <li>{@link #acquire} takes {@code permits} tokens when the bucket holds that many and answers
+ *       {@code 0}. Otherwise it takes nothing and answers how long to wait, in milliseconds (at
+ *       least 1, rounded up), until the bucket will hold them if nothing else is taken meanwhile.
+ *   <li>{@link #acquire} never blocks the caller (it may be an event loop) and its stage always
+ *       completes, normally: an implementation whose backend fails or is slow decides some other
+ *       way (the Redis one falls back to a node-local bucket) rather than fail or hang. The stage
+ *       of a node-local implementation is already complete when returned; callers may rely on that
+ *       to stay synchronous.
  *   <li>A request for more permits than the burst is treated as a request for the whole burst: it
  *       passes only on a full bucket.
  *   <li>Concurrent calls for one key never hand out more tokens than the bucket had plus the
@@ -24,8 +30,8 @@ package io.parley.server.abuse;
  *       its memory; forgetting an active key may only make it more lenient, never stricter.
  * </ul>
  *
- * <p>{@link InMemoryRateLimiter} serves one node; a Redis implementation will make a limit
- * cluster-wide (F14, F18) behind this same interface.
+ * <p>{@link InMemoryRateLimiter} serves one node; {@code cluster.RedisRateLimiter} makes a limit
+ * cluster-wide (F14, F18) behind this same interface (ADR 0005).
  */
 public interface RateLimiter {
 
@@ -34,13 +40,26 @@ public interface RateLimiter {
    *
    * @param key the bucket, e.g. a user id or an IP address
    * @param permits tokens wanted, at least 1 (a message counts 1; its bytes count their size)
-   * @return {@code 0} if allowed (the tokens were taken), else the milliseconds to wait (&ge; 1)
-   * @throws IllegalArgumentException if {@code permits < 1}
+   * @return completes with {@code 0} if allowed (the tokens were taken), else the milliseconds to
+   *     wait (&ge; 1); never completes exceptionally
+   * @throws IllegalArgumentException if {@code permits < 1} (thrown, not in the stage)
    */
-  long tryAcquire(String key, long permits);
+  CompletionStage<Long> acquire(String key, long permits);
 
   /** The rule this limiter enforces. */
   Limit limit();
+
+  /** Makes the limiter of one named rule ({@code "msg"}, {@code "login-ip"}...). */
+  @FunctionalInterface
+  interface Factory {
+    /**
+     * The limiter of rule {@code name}.
+     *
+     * @param name the rule's name, unique per rule (a shared backend keys buckets by it)
+     * @param limit the rule
+     */
+    RateLimiter create(String name, Limit limit);
+  }
 
   /**
    * A token-bucket rule: {@code permits} tokens per {@code perMillis} ms, at most {@code burst}

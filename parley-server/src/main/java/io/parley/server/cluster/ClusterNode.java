@@ -1,13 +1,16 @@
 package io.parley.server.cluster;
 
+import io.parley.server.abuse.RateLimiter;
 import io.parley.server.config.ParleyConfig;
 import io.parley.server.delivery.Broker;
 import io.parley.server.gateway.Connection;
 import io.parley.server.gateway.ConnectionRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -27,6 +30,12 @@ import org.slf4j.LoggerFactory;
 public final class ClusterNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
 
+  /** A rate-limit decision waits this long for Redis before the node-local bucket decides. */
+  static final Duration LIMITER_TIMEOUT = Duration.ofMillis(250);
+
+  /** After Redis failed, rate limits stay node-local this long before Redis is probed again. */
+  static final Duration LIMITER_RETRY = Duration.ofSeconds(1);
+
   private final Vertx vertx;
   private final int nodeId;
   private final String wsUrl;
@@ -36,6 +45,7 @@ public final class ClusterNode implements AutoCloseable {
   private final RedisBroker broker;
   private final ConnectionRegistry connections;
   private final long heartbeatMs;
+  private final List<RedisRateLimiter> limiters = new CopyOnWriteArrayList<>();
   private volatile boolean draining;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Runnable onIdLost = () -> {};
@@ -215,6 +225,31 @@ public final class ClusterNode implements AutoCloseable {
   /** Runs when another node took this node's id (this node must stop). */
   public void onIdLost(Runnable action) {
     this.onIdLost = action;
+  }
+
+  /**
+   * Cluster-wide token buckets in Redis (F14 across nodes); while Redis fails or is slow, each
+   * decision falls back to a node-local bucket of the same rule (ADR 0005).
+   *
+   * @param maxLocalKeys keys each local fallback bucket tracks at most
+   */
+  public RateLimiter.Factory rateLimiters(Clock clock, int maxLocalKeys) {
+    return (name, limit) -> {
+      RedisRateLimiter l =
+          new RedisRateLimiter(
+              redis, name, limit, clock, LIMITER_TIMEOUT, LIMITER_RETRY, maxLocalKeys);
+      limiters.add(l);
+      return l;
+    };
+  }
+
+  /** Rate-limit decisions made node-locally because Redis failed or was slow. */
+  public long rateLimiterFallbacks() {
+    long n = 0;
+    for (RedisRateLimiter l : limiters) {
+      n += l.fallbackCount();
+    }
+    return n;
   }
 
   public Broker broker() {

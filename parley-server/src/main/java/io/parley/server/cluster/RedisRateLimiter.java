@@ -1,37 +1,37 @@
 package io.parley.server.cluster;
 
-import io.vertx.core.Context;
+import io.parley.server.abuse.InMemoryRateLimiter;
+import io.parley.server.abuse.RateLimiter;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A cluster-wide token-bucket rate limiter for one rule: every node shares each key's bucket in
- * Redis, updated atomically by one Lua script (run with {@code EVALSHA}, falling back to {@code
- * EVAL} on {@code NOSCRIPT}).
- *
- * <p>Semantics (the same as the node-local limiter's contract): each key's bucket holds at most
- * {@code burst} tokens, starts full, and refills continuously at {@code permits} per {@code
- * perMillis} ms. Taking {@code n} tokens succeeds (0) if the bucket holds them, else takes nothing
- * and answers the milliseconds to wait (&ge; 1, rounded up); {@code n > burst} counts as {@code
- * burst}. Time comes from the injected clock (passed to the script, so all nodes' buckets use node
- * time; a node whose clock lags never moves a bucket back). A bucket key expires once it would be
- * full again, so idle keys cost nothing.
+ * A cluster-wide {@link RateLimiter}: every node shares each key's bucket in Redis, updated
+ * atomically by one Lua script (run with {@code EVALSHA}, falling back to {@code EVAL} on {@code
+ * NOSCRIPT}). Semantics are the contract's; time comes from the injected clock (passed to the
+ * script, so all nodes' buckets use node time; a node whose clock lags never moves a bucket back).
+ * A bucket key expires once it would be full again, so idle keys cost nothing.
  *
  * <p>Redis key: {@code {prefix}rl:{name}:{key}}, a hash {@code u} (tokens in units of 1/{@code
  * perMillis}, so all arithmetic is exact integers) and {@code ts} (ms of the last update).
  *
- * <p>{@link #acquire} is non-blocking. {@link #tryAcquire} has the node-local limiter's blocking
- * signature: it waits up to {@code timeout} for Redis and must not be called on an event loop. If
- * Redis fails or is too slow, both <em>fail open</em> (allow, count {@link #failOpenCount()}): an
- * outage of Redis must not stop chat; the node-local limits still apply.
+ * <p><b>Redis down or slow</b> (ADR 0005): a decision Redis does not answer within {@code timeout}
+ * is made by a node-local {@link InMemoryRateLimiter} of the same rule instead (counted in {@link
+ * #fallbackCount()}, logged once per outage), so the limit still holds per node and chat never
+ * waits for Redis. After a failure the limiter stays local for {@code retry}; then one request at a
+ * time probes Redis until it answers again. The stage returned by {@link #acquire} therefore always
+ * completes, normally, within {@code timeout}.
  */
-public final class RedisRateLimiter {
+public final class RedisRateLimiter implements RateLimiter {
   private static final Logger log = LoggerFactory.getLogger(RedisRateLimiter.class);
 
   private static final LuaScript BUCKET =
@@ -65,94 +65,115 @@ public final class RedisRateLimiter {
           return wait
           """);
 
-  /**
-   * A token-bucket rule: {@code permits} tokens per {@code perMillis} ms, at most {@code burst}
-   * saved up.
-   */
-  public record Rate(long permits, long perMillis, long burst) {
-    public Rate {
-      if (permits < 1 || perMillis < 1 || burst < 1) {
-        throw new IllegalArgumentException("a rate needs permits, period and burst >= 1");
-      }
-    }
-  }
-
   private final ClusterRedis redis;
   private final String name;
-  private final Rate rate;
+  private final Limit limit;
   private final Clock clock;
-  private final Duration timeout;
-  private final LongAdder failOpen = new LongAdder();
+  private final long timeoutMs;
+  private final long retryNanos;
+  private final InMemoryRateLimiter local;
+  private final LongAdder fallbacks = new LongAdder();
+  private final AtomicBoolean probing = new AtomicBoolean();
+  private volatile boolean degraded;
+  private volatile long localUntilNanos;
 
   /**
    * @param name the rule's name, part of every key (e.g. {@code "msg"}, {@code "login-ip"})
-   * @param timeout how long {@link #tryAcquire} waits for Redis before failing open
+   * @param timeout how long a decision waits for Redis before the local bucket decides
+   * @param retry how long the limiter stays local after Redis failed, before probing it again
+   * @param maxLocalKeys keys the local fallback bucket tracks at most
    */
   public RedisRateLimiter(
-      ClusterRedis redis, String name, Rate rate, Clock clock, Duration timeout) {
+      ClusterRedis redis,
+      String name,
+      Limit limit,
+      Clock clock,
+      Duration timeout,
+      Duration retry,
+      int maxLocalKeys) {
     this.redis = redis;
     this.name = name;
-    this.rate = rate;
+    this.limit = limit;
     this.clock = clock;
-    this.timeout = timeout;
+    this.timeoutMs = Math.max(1, timeout.toMillis());
+    this.retryNanos = retry.toNanos();
+    this.local = new InMemoryRateLimiter(limit, clock, maxLocalKeys);
   }
 
-  public Rate rate() {
-    return rate;
+  @Override
+  public Limit limit() {
+    return limit;
   }
 
-  /** Decisions that allowed a request because Redis failed or was too slow. */
-  public long failOpenCount() {
-    return failOpen.sum();
+  /** Decisions made by the node-local bucket because Redis failed or was too slow. */
+  public long fallbackCount() {
+    return fallbacks.sum();
   }
 
-  /**
-   * Takes {@code permits} tokens from {@code key}'s bucket if it holds them: 0 if allowed, else the
-   * milliseconds to wait. Never blocks.
-   *
-   * @throws IllegalArgumentException if {@code permits < 1}
-   */
-  public Future<Long> acquire(String key, long permits) {
+  /** True while decisions are made locally (Redis failed and has not answered since). */
+  public boolean degraded() {
+    return degraded;
+  }
+
+  @Override
+  public CompletionStage<Long> acquire(String key, long permits) {
     if (permits < 1) {
       throw new IllegalArgumentException("permits must be at least 1");
     }
-    long want = Math.min(permits, rate.burst());
+    boolean probe = false;
+    if (degraded) {
+      if (System.nanoTime() - localUntilNanos < 0 || !probing.compareAndSet(false, true)) {
+        return local(key, permits);
+      }
+      probe = true;
+    }
+    boolean isProbe = probe;
+    long want = Math.min(permits, limit.burst());
     return BUCKET
         .run(
             redis,
             List.of(redis.key("rl:" + name + ":" + key)),
-            List.of(clock.millis(), want, rate.burst(), rate.permits(), rate.perMillis()))
+            List.of(clock.millis(), want, limit.burst(), limit.permits(), limit.perMillis()))
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .map(r -> r.toLong())
-        .otherwise(
+        .onSuccess(w -> recovered(isProbe))
+        .recover(
             e -> {
-              failOpen.increment();
-              log.debug("rate limiter {} failing open: {}", name, e.toString());
-              return 0L;
-            });
+              failed(e, isProbe);
+              return Future.succeededFuture(localNow(key, permits));
+            })
+        .toCompletionStage();
   }
 
-  /**
-   * Blocking form of {@link #acquire} with the node-local limiter's signature; waits at most the
-   * configured timeout, then fails open.
-   *
-   * @throws IllegalStateException on an event-loop thread (it would block the loop)
-   */
-  public long tryAcquire(String key, long permits) {
-    if (Context.isOnEventLoopThread()) {
-      throw new IllegalStateException("blocking tryAcquire on an event loop; use acquire()");
+  private CompletionStage<Long> local(String key, long permits) {
+    return CompletableFuture.completedFuture(localNow(key, permits));
+  }
+
+  private long localNow(String key, long permits) {
+    fallbacks.increment();
+    return local.tryAcquire(key, permits);
+  }
+
+  /** Only a probe ends an outage: a late answer to an earlier request proves nothing. */
+  private void recovered(boolean probe) {
+    if (probe) {
+      degraded = false;
+      probing.set(false);
+      log.info("rate limiter {}: Redis answers again, limits are cluster-wide again", name);
     }
-    Future<Long> f = acquire(key, permits);
-    try {
-      return f.toCompletionStage()
-          .toCompletableFuture()
-          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      failOpen.increment();
-      return 0;
-    } catch (Exception e) {
-      failOpen.increment();
-      return 0;
+  }
+
+  private void failed(Throwable e, boolean probe) {
+    localUntilNanos = System.nanoTime() + retryNanos;
+    if (!degraded) {
+      degraded = true;
+      log.warn(
+          "rate limiter {}: Redis failed ({}); limiting per node until it answers again",
+          name,
+          e.toString());
+    }
+    if (probe) {
+      probing.set(false);
     }
   }
 }

@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -123,6 +124,18 @@ public final class Connection {
     serialTail = serialTail.thenRunAsync(task, pool).exceptionally(t -> null);
   }
 
+  /**
+   * Like {@link #runSerial}, but {@code task} also waits for {@code gate} (a decision on its way,
+   * such as a cluster-wide rate limit); later serial work waits for {@code task}.
+   */
+  void runSerialAfter(CompletionStage<?> gate, Executor pool, Runnable task) {
+    serialTail =
+        serialTail
+            .thenCombine(gate, (a, b) -> null)
+            .thenRunAsync(task, pool)
+            .exceptionally(t -> null);
+  }
+
   /** Counts a bad frame; returns the count within the current window. */
   synchronized int countError(long now, long windowMs) {
     if (now - errorWindowStart > windowMs) {
@@ -195,6 +208,7 @@ public final class Connection {
    */
   private synchronized void offerInOrder(Outbound f) {
     long conv = f.conversationId();
+    gaps.live(conv);
     java.util.PriorityQueue<Outbound> held = heldBehindGap.get(conv);
     if (held != null) {
       held.add(f);
@@ -210,6 +224,41 @@ public final class Connection {
       heldBehindGap.put(conv, held);
       gaps.fill(this, conv, last, f.seq());
     }
+  }
+
+  /**
+   * The conversations of {@code lastStored} (conversation id to its last committed seq) where this
+   * connection's live position is behind, with that position; conversations being filled or without
+   * a live position are left out ({@link GapFiller#checkTails}).
+   */
+  synchronized Map<Long, Long> behind(Map<Long, Long> lastStored) {
+    Map<Long, Long> out = null;
+    for (Map.Entry<Long, Long> e : lastSent.entrySet()) {
+      Long stored = lastStored.get(e.getKey());
+      if (stored != null && e.getValue() < stored && !heldBehindGap.containsKey(e.getKey())) {
+        if (out == null) {
+          out = new java.util.HashMap<>();
+        }
+        out.put(e.getKey(), e.getValue());
+      }
+    }
+    return out == null ? Map.of() : out;
+  }
+
+  /**
+   * Recovers the seqs after this connection's live position up to {@code upTo} from the store, as a
+   * gap with nothing held behind it yet (frames arriving meanwhile wait behind it). False if the
+   * connection moved past {@code upTo} or a fill is already running.
+   */
+  synchronized boolean fillTail(long conv, long upTo) {
+    Long last = lastSent.get(conv);
+    if (last == null || last >= upTo || heldBehindGap.containsKey(conv) || isClosed()) {
+      return false;
+    }
+    heldBehindGap.put(
+        conv, new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(Outbound::seq)));
+    gaps.fill(this, conv, last, upTo + 1);
+    return true;
   }
 
   /** This device's own message was stored with {@code seq} (it gets an ack, not the frame). */

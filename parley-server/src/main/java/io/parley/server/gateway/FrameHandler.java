@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -148,11 +149,7 @@ public final class FrameHandler {
     }
     try {
       switch (type.asText()) {
-        case "send" -> {
-          if (admitSend(c, frame, text)) {
-            send(c, frame);
-          }
-        }
+        case "send" -> admitSend(c, frame, text);
         case "delivered" ->
             serial(c, frame, null, () -> receipts.delivered(p(c), conv(frame), seq(frame)));
         case "read" -> serial(c, frame, null, () -> receipts.read(p(c), conv(frame), seq(frame)));
@@ -172,12 +169,38 @@ public final class FrameHandler {
   }
 
   /**
-   * Charges a {@code send} to the user's message rate. When refused, answers {@code rate_limited}
-   * with {@code retry_after_ms} (and the {@code client_msg_id}), and closes the connection with
-   * 4429 once it is beyond tolerance.
+   * Charges a {@code send} to the user's message rate, then sends. A node-local limiter decides at
+   * once; a cluster-wide decision still on its way (Redis) holds the send, and every later serial
+   * frame of the connection, in the connection's serial order, so nothing overtakes it and no event
+   * loop waits.
    */
-  private boolean admitSend(Connection c, JsonNode frame, String text) {
-    long wait = limits.tryAcquire(c.userId(), utf8Length(text));
+  private void admitSend(Connection c, JsonNode frame, String text) {
+    CompletableFuture<Long> wait =
+        limits.acquire(c.userId(), utf8Length(text)).toCompletableFuture();
+    if (wait.isDone()) {
+      if (admitted(c, frame, wait.join())) {
+        send(c, frame, false);
+      }
+      return;
+    }
+    serial(
+        c,
+        frame,
+        null,
+        wait,
+        () -> {
+          if (admitted(c, frame, wait.join())) {
+            send(c, frame, true);
+          }
+        });
+  }
+
+  /**
+   * True if the limiter allowed the send ({@code wait == 0}). When refused, answers {@code
+   * rate_limited} with {@code retry_after_ms} (and the {@code client_msg_id}), and closes the
+   * connection with 4429 once it is beyond tolerance.
+   */
+  private boolean admitted(Connection c, JsonNode frame, long wait) {
     if (wait == 0) {
       limits.accepted(c.deviceId());
       return true;
@@ -193,7 +216,11 @@ public final class FrameHandler {
     return false;
   }
 
-  private void send(Connection c, JsonNode frame) {
+  /**
+   * Sends an admitted message: inline when nothing may block, else in the connection's serial
+   * order; {@code inSerial} when already running as the connection's serial task (on a worker).
+   */
+  private void send(Connection c, JsonNode frame, boolean inSerial) {
     String clientMsgId = MessagingService.checkClientMsgId(frame.get("client_msg_id"));
     JsonNode convNode = frame.get("conversation_id");
     JsonNode toNode = frame.get("to_user_id");
@@ -206,7 +233,7 @@ public final class FrameHandler {
     Principal p = p(c);
     if (hasConv) {
       long conv = Fields.requiredId(frame, "conversation_id");
-      if (c.serialIdle() && messaging.canSendWithoutBlocking(conv)) {
+      if (inSerial || (c.serialIdle() && messaging.canSendWithoutBlocking(conv))) {
         submit(c, p, conv, clientMsgId, body);
         return;
       }
@@ -219,7 +246,7 @@ public final class FrameHandler {
               whenSent(c, clientMsgId, messaging.sendDirect(p, to, clientMsgId, body));
             }
           };
-      if (c.serialIdle() && messaging.canSendDirectWithoutBlocking(p.userId(), to)) {
+      if (inSerial || (c.serialIdle() && messaging.canSendDirectWithoutBlocking(p.userId(), to))) {
         direct.run();
         return;
       }
@@ -296,8 +323,13 @@ public final class FrameHandler {
 
   /** Runs {@code task} on a worker after the connection's earlier serial tasks. */
   private void serial(Connection c, JsonNode frame, String clientMsgId, Runnable task) {
-    c.runSerial(
-        workers,
+    serial(c, frame, clientMsgId, null, task);
+  }
+
+  /** Like {@link #serial}, and also after {@code gate} completes (when not null). */
+  private void serial(
+      Connection c, JsonNode frame, String clientMsgId, CompletionStage<?> gate, Runnable task) {
+    Runnable guarded =
         () -> {
           if (refused(c)) {
             return;
@@ -318,7 +350,12 @@ public final class FrameHandler {
           } finally {
             org.slf4j.MDC.remove("connection_id");
           }
-        });
+        };
+    if (gate == null) {
+      c.runSerial(workers, guarded);
+    } else {
+      c.runSerialAfter(gate, workers, guarded);
+    }
   }
 
   private static int utf8Length(String s) {

@@ -30,6 +30,7 @@ import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
@@ -240,11 +241,29 @@ public final class Gateway implements WebSocketUpgrades {
     ch.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
   }
 
-  /** Runs on the channel's event loop after a successful handshake with a valid token. */
+  /**
+   * Runs on the channel's event loop after a successful handshake with a valid token. The socket
+   * does not read until admitted; a cluster-wide decision continues on the channel's event loop.
+   */
+  // the decision's continuation answers the client itself; the stage it returns is not needed
+  @SuppressWarnings("FutureReturnValueIgnored")
   private void open(Channel ch, Principal p) {
-    ConnectionAdmission.Decision admitted = admission.admit(clientIp(ch), p.userId(), p.deviceId());
+    CompletableFuture<ConnectionAdmission.Decision> decision =
+        admission.admit(clientIp(ch), p.userId(), p.deviceId()).toCompletableFuture();
+    if (decision.isDone()) {
+      opened(ch, p, decision.join());
+    } else {
+      decision.thenAccept(d -> ch.eventLoop().execute(() -> opened(ch, p, d)));
+    }
+  }
+
+  private void opened(Channel ch, Principal p, ConnectionAdmission.Decision admitted) {
     if (!admitted.admitted()) {
       closeWith(ch, admitted.closeCode(), admitted.reason());
+      return;
+    }
+    if (!ch.isActive()) {
+      admission.release(p.userId(), p.deviceId()); // gone while the decision was on its way
       return;
     }
     WebSocketTransport t = new WebSocketTransport(ch);

@@ -16,6 +16,9 @@ public final class Metrics {
   private final Timer storeBatch;
   private final io.micrometer.core.instrument.DistributionSummary batchSize;
 
+  private final java.util.List<Supplier<Number>> suppliers =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
   public Metrics() {
     messagesStored =
         Counter.builder("parley_messages_stored")
@@ -179,6 +182,9 @@ public final class Metrics {
 
   /** Registers a monotonic counter read on scrape (exported as {@code name_total}). */
   public void counterFn(String name, String description, Supplier<Number> value) {
+    // the registry holds the supplier weakly (often a method reference made for this call): keep
+    // it, or the counter reports nothing once it is collected
+    suppliers.add(value);
     io.micrometer.core.instrument.FunctionCounter.builder(name, value, v -> v.get().doubleValue())
         .description(description)
         .register(registry);

@@ -104,6 +104,34 @@ public abstract class JdbcConversationStore implements ConversationStore {
   }
 
   @Override
+  public Map<Long, Long> lastSeqs(Collection<Long> conversationIds) {
+    List<Long> ids = List.copyOf(conversationIds);
+    Map<Long, Long> out = new HashMap<>();
+    if (ids.isEmpty()) {
+      return out;
+    }
+    return db.read(
+        c -> {
+          for (int from = 0; from < ids.size(); from += 500) {
+            List<Long> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
+            String marks = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
+            try (PreparedStatement ps =
+                Sql.bind(
+                    c.prepareStatement(
+                        "SELECT id, last_seq FROM conversations WHERE id IN (" + marks + ")"),
+                    chunk.toArray())) {
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  out.put(rs.getLong(1), rs.getLong(2));
+                }
+              }
+            }
+          }
+          return out;
+        });
+  }
+
+  @Override
   public boolean rename(long conversationId, String title) {
     return update("UPDATE conversations SET title = ? WHERE id = ?", title, conversationId);
   }

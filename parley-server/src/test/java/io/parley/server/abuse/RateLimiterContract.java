@@ -19,8 +19,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The {@link RateLimiter} contract, run against every implementation (in memory now, Redis later):
- * subclasses only say how to make a limiter for a rule and a clock.
+ * The {@link RateLimiter} contract, run against every implementation ({@code
+ * InMemoryRateLimiterTest}, {@code cluster.RedisRateLimiterTest}): subclasses only say how to make
+ * a limiter for a rule and a clock.
  */
 public abstract class RateLimiterContract {
   protected ManualClock clock;
@@ -33,6 +34,15 @@ public abstract class RateLimiterContract {
     clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
   }
 
+  /** The decision of {@link RateLimiter#acquire}, which must complete (normally) promptly. */
+  protected static long take(RateLimiter l, String key, long permits) {
+    try {
+      return l.acquire(key, permits).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("acquire did not complete normally", e);
+    }
+  }
+
   /** A key no other test (or earlier run against a shared backend) has used. */
   protected static String key(String name) {
     return name + "-" + UUID.randomUUID();
@@ -43,36 +53,36 @@ public abstract class RateLimiterContract {
     RateLimiter l = create(new Limit(2, 1000, 5), clock); // 2/s, burst 5
     String k = key("burst");
     for (int i = 0; i < 5; i++) {
-      assertThat(l.tryAcquire(k, 1)).as("request %d", i).isZero();
+      assertThat(take(l, k, 1)).as("request %d", i).isZero();
     }
     // empty: the next token comes back after 1000 / 2 = 500 ms
-    assertThat(l.tryAcquire(k, 1)).isEqualTo(500);
+    assertThat(take(l, k, 1)).isEqualTo(500);
   }
 
   @Test
   void tokensComeBackAtTheRateAndTheRetryAfterIsExact() {
     RateLimiter l = create(new Limit(2, 1000, 2), clock);
     String k = key("refill");
-    assertThat(l.tryAcquire(k, 2)).isZero();
-    long wait = l.tryAcquire(k, 1);
+    assertThat(take(l, k, 2)).isZero();
+    long wait = take(l, k, 1);
     assertThat(wait).isEqualTo(500);
     clock.advance(Duration.ofMillis(wait - 1));
-    assertThat(l.tryAcquire(k, 1)).as("one ms early").isEqualTo(1);
+    assertThat(take(l, k, 1)).as("one ms early").isEqualTo(1);
     clock.advance(Duration.ofMillis(1));
-    assertThat(l.tryAcquire(k, 1)).as("on time").isZero();
-    assertThat(l.tryAcquire(k, 1)).isEqualTo(500);
+    assertThat(take(l, k, 1)).as("on time").isZero();
+    assertThat(take(l, k, 1)).isEqualTo(500);
   }
 
   @Test
   void aRefusedRequestTakesNothing() {
     RateLimiter l = create(new Limit(10, 1000, 10), clock);
     String k = key("partial");
-    assertThat(l.tryAcquire(k, 7)).isZero();
+    assertThat(take(l, k, 7)).isZero();
     // 3 left: asking for 5 is refused, wait for 2 tokens = 200 ms
-    assertThat(l.tryAcquire(k, 5)).isEqualTo(200);
+    assertThat(take(l, k, 5)).isEqualTo(200);
     // ...and took nothing, so the 3 are still there
-    assertThat(l.tryAcquire(k, 3)).isZero();
-    assertThat(l.tryAcquire(k, 1)).isEqualTo(100);
+    assertThat(take(l, k, 3)).isZero();
+    assertThat(take(l, k, 1)).isEqualTo(100);
   }
 
   @Test
@@ -81,31 +91,31 @@ public abstract class RateLimiterContract {
     String k = key("cap");
     clock.advance(Duration.ofHours(1));
     for (int i = 0; i < 3; i++) {
-      assertThat(l.tryAcquire(k, 1)).isZero();
+      assertThat(take(l, k, 1)).isZero();
     }
-    assertThat(l.tryAcquire(k, 1)).isPositive();
+    assertThat(take(l, k, 1)).isPositive();
   }
 
   @Test
   void moreThanTheBurstNeedsAFullBucket() {
     RateLimiter l = create(new Limit(1, 1000, 4), clock);
     String k = key("big");
-    assertThat(l.tryAcquire(k, 1_000_000)).as("counts as the whole burst").isZero();
-    assertThat(l.tryAcquire(k, 1)).isEqualTo(1000);
+    assertThat(take(l, k, 1_000_000)).as("counts as the whole burst").isZero();
+    assertThat(take(l, k, 1)).isEqualTo(1000);
     clock.advance(Duration.ofSeconds(3));
-    assertThat(l.tryAcquire(k, 10)).as("3 of 4 tokens").isEqualTo(1000);
+    assertThat(take(l, k, 10)).as("3 of 4 tokens").isEqualTo(1000);
     clock.advance(Duration.ofSeconds(1));
-    assertThat(l.tryAcquire(k, 10)).isZero();
+    assertThat(take(l, k, 10)).isZero();
   }
 
   @Test
   void slowRatesRoundTheWaitUp() {
     RateLimiter l = create(new Limit(3, 10_000, 1), clock); // one token per 3333.3 ms
     String k = key("slow");
-    assertThat(l.tryAcquire(k, 1)).isZero();
-    assertThat(l.tryAcquire(k, 1)).isEqualTo(3334);
+    assertThat(take(l, k, 1)).isZero();
+    assertThat(take(l, k, 1)).isEqualTo(3334);
     clock.advance(Duration.ofMillis(3334));
-    assertThat(l.tryAcquire(k, 1)).isZero();
+    assertThat(take(l, k, 1)).isZero();
   }
 
   @Test
@@ -113,15 +123,15 @@ public abstract class RateLimiterContract {
     RateLimiter l = create(new Limit(1, 60_000, 1), clock);
     String a = key("a");
     String b = key("b");
-    assertThat(l.tryAcquire(a, 1)).isZero();
-    assertThat(l.tryAcquire(a, 1)).isEqualTo(60_000);
-    assertThat(l.tryAcquire(b, 1)).isZero();
+    assertThat(take(l, a, 1)).isZero();
+    assertThat(take(l, a, 1)).isEqualTo(60_000);
+    assertThat(take(l, b, 1)).isZero();
   }
 
   @Test
   void permitsMustBePositive() {
     RateLimiter l = create(new Limit(1, 1000, 1), clock);
-    assertThatThrownBy(() -> l.tryAcquire(key("zero"), 0))
+    assertThatThrownBy(() -> l.acquire(key("zero"), 0))
         .isInstanceOf(IllegalArgumentException.class);
     assertThat(l.limit()).isEqualTo(new Limit(1, 1000, 1));
   }
@@ -143,7 +153,7 @@ public abstract class RateLimiterContract {
                   start.await();
                   int allowed = 0;
                   for (int i = 0; i < attempts; i++) {
-                    if (l.tryAcquire(k, 1) == 0) {
+                    if (take(l, k, 1) == 0) {
                       allowed++;
                     }
                   }

@@ -8,8 +8,10 @@ import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -21,6 +23,10 @@ import java.util.concurrent.TimeUnit;
 public final class JdkWebSocket implements WebSocket.Listener {
   public final List<JsonNode> frames = new CopyOnWriteArrayList<>();
   final List<Long> seqs = new CopyOnWriteArrayList<>();
+
+  /** {@code System.nanoTime()} at which each message_id first arrived. */
+  public final Map<Long, Long> messageArrivals = new ConcurrentHashMap<>();
+
   public final CompletableFuture<Integer> closed = new CompletableFuture<>();
   volatile long syncedAtNanos;
   private final StringBuilder partial = new StringBuilder();
@@ -71,6 +77,8 @@ public final class JdkWebSocket implements WebSocket.Listener {
       String type = f.path("type").asText();
       if (type.equals("message")) {
         seqs.add(f.path("message").path("seq").asLong());
+        messageArrivals.putIfAbsent(
+            f.path("message").path("message_id").asLong(), System.nanoTime());
       } else if (type.equals("synced")) {
         syncedAtNanos = System.nanoTime();
       }
@@ -127,7 +135,7 @@ public final class JdkWebSocket implements WebSocket.Listener {
     return syncedAtNanos != 0;
   }
 
-  long count(String type) {
+  public long count(String type) {
     return frames.stream().filter(f -> f.path("type").asText().equals(type)).count();
   }
 

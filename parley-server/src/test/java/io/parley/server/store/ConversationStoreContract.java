@@ -72,6 +72,19 @@ abstract class ConversationStoreContract extends StoreTestBase {
   }
 
   @Test
+  void lastSeqsOfManyConversationsInOneRead() {
+    convs.createGroup(200, "a", 1, List.of(2L), NOW);
+    convs.createGroup(201, "b", 1, List.of(2L), NOW);
+    appendMessages(200, 1, 3);
+    java.util.List<Long> many = new java.util.ArrayList<>(List.of(200L, 201L));
+    for (long id = 10_000; id < 10_700; id++) {
+      many.add(id); // unknown ids, and more than one chunk of the IN list
+    }
+    assertThat(convs.lastSeqs(many)).isEqualTo(java.util.Map.of(200L, 3L, 201L, 0L));
+    assertThat(convs.lastSeqs(List.of())).isEmpty();
+  }
+
+  @Test
   void renameAndRoles() {
     convs.createGroup(200, "Old", 1, List.of(2L), NOW);
     assertThat(convs.rename(200, "New")).isTrue();

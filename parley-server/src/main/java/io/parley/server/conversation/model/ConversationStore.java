@@ -2,6 +2,7 @@ package io.parley.server.conversation.model;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -21,6 +22,12 @@ public interface ConversationStore {
       long id, String title, long ownerId, Collection<Long> memberIds, long now);
 
   Optional<Conversation> find(long conversationId);
+
+  /**
+   * The last committed seq of each of {@code conversationIds} that exists (one read, whatever the
+   * number of ids).
+   */
+  Map<Long, Long> lastSeqs(Collection<Long> conversationIds);
 
   /** Sets the title of a group; false if no such conversation. */
   boolean rename(long conversationId, String title);

@@ -52,15 +52,7 @@ class ClusterChatIT {
   void directChatAndTypingAcrossNodes() throws Exception {
     User alice = ClusterHarness.signup(base(0), "c_alice");
     User bob = ClusterHarness.signup(base(1), "c_bob");
-    long conv =
-        ClusterHarness.call(
-                base(2),
-                "POST",
-                "/v1/conversations/direct",
-                alice.token(),
-                "{\"user_id\":\"" + bob.id() + "\"}")
-            .get("conversation_id")
-            .asLong();
+    long conv = ClusterHarness.direct(base(2), alice, bob);
     JdkWebSocket a = connected(0, alice);
     JdkWebSocket b = connected(1, bob);
     int n = 100;

@@ -36,6 +36,10 @@ final class ClusterHarness implements AutoCloseable {
   final String redisUrl;
   final String secret;
   final Map<Integer, Node> nodes = new HashMap<>();
+
+  /** Environment added to (or overriding) every node's, e.g. to turn limits on. */
+  final Map<String, String> extraEnv = new HashMap<>();
+
   private final List<Process> others = new ArrayList<>();
 
   /** One node process. */
@@ -83,6 +87,7 @@ final class ClusterHarness implements AutoCloseable {
     env.put("PARLEY_SERVER_SHUTDOWN_GRACE_SECONDS", "5");
     // every test user and connection comes from 127.0.0.1: per-address limits would refuse them
     env.put("PARLEY_LIMITS_ENABLED", "false");
+    env.putAll(extraEnv);
     return env;
   }
 
@@ -161,6 +166,18 @@ final class ClusterHarness implements AutoCloseable {
         r.get("device_id").asLong(),
         r.get("access_token").asText(),
         name);
+  }
+
+  /** The direct conversation of {@code me} with {@code other}, created through {@code base}. */
+  static long direct(String base, User me, User other) {
+    return call(
+            base,
+            "POST",
+            "/v1/conversations/direct",
+            me.token(),
+            "{\"user_id\":\"" + other.id() + "\"}")
+        .get("conversation_id")
+        .asLong();
   }
 
   static int freePort() throws IOException {

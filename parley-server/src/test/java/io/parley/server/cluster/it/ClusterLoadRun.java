@@ -2,10 +2,13 @@ package io.parley.server.cluster.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.parley.server.it.JdkWebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -19,7 +22,19 @@ import org.awaitility.Awaitility;
  */
 final class ClusterLoadRun {
   record Figures(
-      long sent, long acked, long delivered, long lost, long reconnectFrames, long moved) {}
+      long sent,
+      long acked,
+      long delivered,
+      long lost,
+      long reconnectFrames,
+      long moved,
+      List<Delivery> crossNode) {}
+
+  /**
+   * A message reaching a device on another node than the one that stored it: when it was first sent
+   * and when it arrived ({@code System.nanoTime()}).
+   */
+  record Delivery(long messageId, long sentNanos, long arrivedNanos) {}
 
   static Figures run(ClusterHarness h, String base, int users, Runnable disrupt, String label)
       throws Exception {
@@ -138,7 +153,8 @@ final class ClusterLoadRun {
       reconnects += c.reconnectFrames();
     }
     long moved = clients.stream().mapToLong(c -> c.sessions.size() - 1).sum();
-    Figures f = new Figures(sent, allAcked.size(), delivered, lost, reconnects, moved);
+    Figures f =
+        new Figures(sent, allAcked.size(), delivered, lost, reconnects, moved, crossNode(clients));
     System.out.printf(
         "%s: sent=%d acked=%d delivered=%d (message x recipient) lost=%d reconnect_frames=%d"
             + " reconnected_clients=%d%n",
@@ -149,6 +165,31 @@ final class ClusterLoadRun {
       c.stop();
     }
     return f;
+  }
+
+  /** Every delivery of an acked message to a device on another node than the one storing it. */
+  private static List<Delivery> crossNode(List<LoadClient> clients) {
+    Map<Long, String> storedBy = new HashMap<>();
+    Map<Long, Long> sentAt = new HashMap<>();
+    for (LoadClient c : clients) {
+      storedBy.putAll(c.storedBy);
+      c.acked.forEach((clientMsgId, messageId) -> sentAt.put(messageId, c.sentAt.get(clientMsgId)));
+    }
+    List<Delivery> out = new ArrayList<>();
+    for (LoadClient c : clients) {
+      for (JdkWebSocket s : c.sessions) {
+        String node = LoadClient.node(s);
+        s.messageArrivals.forEach(
+            (messageId, at) -> {
+              String from = storedBy.get(messageId);
+              if (from != null && !from.equals(node) && sentAt.get(messageId) != null) {
+                out.add(new Delivery(messageId, sentAt.get(messageId), at));
+              }
+            });
+      }
+    }
+    out.sort(java.util.Comparator.comparingLong(Delivery::arrivedNanos));
+    return out;
   }
 
   private ClusterLoadRun() {}

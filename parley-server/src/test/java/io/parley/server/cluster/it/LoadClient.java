@@ -23,6 +23,8 @@ final class LoadClient {
   final List<JdkWebSocket> sessions = new CopyOnWriteArrayList<>();
   final Map<String, Long> sent = new LinkedHashMap<>(); // client_msg_id -> 0 until acked
   final Map<String, Long> acked = new ConcurrentHashMap<>(); // client_msg_id -> message_id
+  final Map<String, Long> sentAt = new ConcurrentHashMap<>(); // client_msg_id -> first send nanos
+  final Map<Long, String> storedBy = new ConcurrentHashMap<>(); // message_id -> acking node
   final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
   private int next;
   private volatile boolean stopped;
@@ -69,6 +71,7 @@ final class LoadClient {
     synchronized (this) {
       id = user.name() + "-" + next++;
       sent.put(id, 0L);
+      sentAt.put(id, System.nanoTime());
     }
     try {
       current().send(id, conv, "load " + id);
@@ -81,8 +84,15 @@ final class LoadClient {
     for (JdkWebSocket s : sessions) {
       for (JsonNode a : s.ofType("ack")) {
         acked.putIfAbsent(a.get("client_msg_id").asText(), a.get("message_id").asLong());
+        storedBy.putIfAbsent(a.get("message_id").asLong(), node(s));
       }
     }
+  }
+
+  /** The node a session is connected to (from its {@code hello}), or "?" before it. */
+  static String node(JdkWebSocket s) {
+    List<JsonNode> hello = s.ofType("hello");
+    return hello.isEmpty() ? "?" : hello.get(0).path("node_id").asText();
   }
 
   /** Keeps a live socket (after load stops), resending what is unacknowledged. */
