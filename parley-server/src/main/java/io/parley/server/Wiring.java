@@ -63,6 +63,7 @@ public final class Wiring implements AutoCloseable {
   private io.parley.server.media.MediaWiring media;
   private final io.parley.server.retention.RetentionWiring retention;
   private final io.parley.server.ops.OpsWiring ops;
+  private PresenceWiring presence;
 
   private Wiring(
       Stores stores,
@@ -198,11 +199,15 @@ public final class Wiring implements AutoCloseable {
     // rate limits and abuse controls (F14)
     AbuseWiring abuse = AbuseWiring.build(cfg.limits(), clock);
 
-    // presence and gateway
-    PresenceService presence =
-        new PresenceService(connections, memberships, stores.users(), workers, clock);
-    memberships.setRelationshipListener(presence);
-    auth.setPrivacyListener(presence);
+    // presence (cluster-wide: store + session registry, notifications through the broker)
+    PresenceWiring presenceWiring =
+        PresenceWiring.build(
+            cfg, vertx, clock, cluster, broker, connections, memberships, stores.users(), workers);
+    PresenceService presence = presenceWiring.service();
+    // privacy and profile changes reach every node's caches as broker events
+    auth.setPrivacyListener(
+        (userId, privacy) -> broker.publishEvent(ClusterEvent.privacyChanged(userId)));
+    auth.setProfileListener(userId -> broker.publishEvent(ClusterEvent.profileChanged(userId)));
     SyncService sync =
         new SyncService(
             new io.parley.server.store.SyncQueries(stores.database()),
@@ -335,6 +340,7 @@ public final class Wiring implements AutoCloseable {
             retention,
             ops);
     w.media = media;
+    w.presence = presenceWiring;
     return w;
   }
 
@@ -396,6 +402,9 @@ public final class Wiring implements AutoCloseable {
 
   @Override
   public void close() {
+    if (presence != null) {
+      presence.close();
+    }
     retention.close();
     ops.close();
     writer.close();

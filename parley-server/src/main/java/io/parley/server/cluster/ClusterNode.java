@@ -225,6 +225,16 @@ public final class ClusterNode implements AutoCloseable {
     return broker;
   }
 
+  /** The cluster's Redis (for the stores built on it, e.g. presence). */
+  public ClusterRedis redis() {
+    return redis;
+  }
+
+  /** The session registry this node registers its connections in. */
+  public SessionRegistry sessions() {
+    return sessions;
+  }
+
   public int nodeId() {
     return nodeId;
   }
