@@ -3,8 +3,6 @@ package io.parley.server.presence;
 import io.parley.protocol.Frames;
 import io.parley.protocol.Json;
 import io.parley.server.api.ApiException;
-import io.parley.server.auth.Audience;
-import io.parley.server.auth.Privacy;
 import io.parley.server.auth.UserStore;
 import io.parley.server.cluster.PresenceState;
 import io.parley.server.cluster.PresenceStore;
@@ -30,7 +28,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -58,14 +55,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Who sees what.</b> Only users sharing a conversation may subscribe to (or query) each
  * other; others get {@code forbidden}. What a viewer then sees of a target follows the target's
- * {@link Privacy}: {@code online} and {@code last_seen} are shown only to the audience of their
- * setting ({@code everyone}: anyone sharing a conversation; {@code contacts}, the default: users
- * with a relationship, i.e. a shared group or a direct conversation with at least one message;
- * {@code nobody}). Hidden parts read {@code online: false} and {@code last_seen: null}, so a hidden
- * user looks like one who was never seen; with {@code online} hidden but {@code last_seen} shown,
- * the last-seen time stays the end of the previous session while the user is online. Settings are
- * not reciprocal. A user always sees itself in full. The same rules hold whichever node the viewer
- * and the target are connected to.
+ * {@link io.parley.server.auth.Privacy}: {@code online} and {@code last_seen} are shown only to the
+ * audience of their setting ({@code everyone}: anyone sharing a conversation; {@code contacts}, the
+ * default: users with a relationship, i.e. a shared group or a direct conversation with at least
+ * one message; {@code nobody}). Hidden parts read {@code online: false} and {@code last_seen:
+ * null}, so a hidden user looks like one who was never seen; with {@code online} hidden but {@code
+ * last_seen} shown, the last-seen time stays the end of the previous session while the user is
+ * online. Settings are not reciprocal. A user always sees itself in full. The same rules hold
+ * whichever node the viewer and the target are connected to.
  *
  * <p><b>Frames.</b> Each subscription remembers what it last showed and gets a {@code presence}
  * frame only when that changes: on connect/disconnect, when the target changes its privacy, and
@@ -76,7 +73,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PresenceService implements Memberships.RelationshipListener {
   private static final Logger log = LoggerFactory.getLogger(PresenceService.class);
-  private static final int MAX_PRIVACY_CACHE = 100_000;
   private static final int REFRESH_CHUNK = 500;
   private static final long AWAIT_SECONDS = 5;
 
@@ -93,7 +89,7 @@ public final class PresenceService implements Memberships.RelationshipListener {
   private final int nodeId;
   private final LocalUsers local;
   private final Memberships memberships;
-  private final UserStore users;
+  private final PresenceRules rules;
   private final Executor workers;
   private final Clock clock;
   private final ConcurrentHashMap<Long, Set<PresenceSubscriber>> watchers =
@@ -109,8 +105,6 @@ public final class PresenceService implements Memberships.RelationshipListener {
   /** The pending store write of each user, so this node's writes apply in order. */
   private final ConcurrentHashMap<Long, Future<Boolean>> writes = new ConcurrentHashMap<>();
 
-  private final ConcurrentHashMap<Long, Privacy> privacy = new ConcurrentHashMap<>();
-  private final AtomicLong privacyEpoch = new AtomicLong();
   private final AtomicBoolean sweepQueued = new AtomicBoolean();
   private final Object tailLock = new Object();
   private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
@@ -144,7 +138,7 @@ public final class PresenceService implements Memberships.RelationshipListener {
     this.nodeId = nodeId;
     this.local = local;
     this.memberships = memberships;
-    this.users = users;
+    this.rules = new PresenceRules(users);
     this.workers = workers;
     this.clock = clock;
   }
@@ -288,15 +282,13 @@ public final class PresenceService implements Memberships.RelationshipListener {
 
   /** A {@link ClusterEvent.Kind#PRIVACY_CHANGED}: drops the cached privacy and re-evaluates. */
   public void privacyChanged(long userId) {
-    privacyEpoch.incrementAndGet();
-    privacy.remove(userId);
+    rules.forget(userId);
     changed(userId);
   }
 
   /** This node may have missed events ({@link ClusterEvent.Kind#CACHES_STALE}): re-reads all. */
   public void cachesStale() {
-    privacyEpoch.incrementAndGet();
-    privacy.clear();
+    rules.forgetAll();
     if (!watchers.isEmpty()) {
       serially(() -> sweep(true));
     }
@@ -455,49 +447,11 @@ public final class PresenceService implements Memberships.RelationshipListener {
   /** The target's state as {@code viewer} may see it. */
   private State visible(
       long viewer, long target, boolean shared, boolean contact, PresenceState s) {
-    State r = raw(target, s);
-    if (viewer == target) {
-      return r;
-    }
-    Privacy p = privacyOf(target);
-    boolean online = r.online() && allowed(p.online(), shared, contact);
-    Long seen = null;
-    if (allowed(p.lastSeen(), shared, contact)) {
-      // online but hidden: the end of the previous session, never "now"
-      seen = online ? r.lastSeen() : r.online() ? seen(s.previousSessionEndMs()) : r.lastSeen();
-    }
-    return new State(target, online, seen);
+    return rules.visible(viewer, raw(target, s), seen(s.previousSessionEndMs()), shared, contact);
   }
 
   private static Long seen(long ms) {
     return ms > 0 ? Long.valueOf(ms) : null;
-  }
-
-  private static boolean allowed(Audience a, boolean shared, boolean contact) {
-    return switch (a) {
-      case EVERYONE -> shared || contact;
-      case CONTACTS -> contact;
-      case NOBODY -> false;
-    };
-  }
-
-  private Privacy privacyOf(long userId) {
-    Privacy p = privacy.get(userId);
-    if (p != null) {
-      return p;
-    }
-    if (privacy.size() >= MAX_PRIVACY_CACHE) {
-      privacy.clear();
-    }
-    long epoch = privacyEpoch.get();
-    Privacy loaded = users.privacy(userId).orElse(Privacy.DEFAULT);
-    if (privacyEpoch.get() == epoch) {
-      privacy.putIfAbsent(userId, loaded);
-      if (privacyEpoch.get() != epoch) {
-        privacy.remove(userId, loaded); // invalidated while caching: may be stale
-      }
-    }
-    return loaded;
   }
 
   private Relations authorize(long callerId, Collection<Long> userIds) {
