@@ -15,7 +15,6 @@ import io.parley.server.presence.PresenceService;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.concurrent.Executor;
 
 /**
@@ -66,17 +65,7 @@ final class PresenceWiring implements AutoCloseable {
             sessions,
             broker,
             cfg.node().id(),
-            new PresenceService.LocalUsers() {
-              @Override
-              public boolean isOnline(long userId) {
-                return connections.isOnline(userId);
-              }
-
-              @Override
-              public Collection<Long> users() {
-                return connections.users();
-              }
-            },
+            PresenceService.LocalUsers.of(connections::isOnline, connections::users),
             memberships,
             users,
             workers,

@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +82,20 @@ public final class PresenceService implements Memberships.RelationshipListener {
     boolean isOnline(long userId);
 
     Collection<Long> users();
+
+    static LocalUsers of(LongPredicate isOnline, Supplier<? extends Collection<Long>> users) {
+      return new LocalUsers() {
+        @Override
+        public boolean isOnline(long userId) {
+          return isOnline.test(userId);
+        }
+
+        @Override
+        public Collection<Long> users() {
+          return users.get();
+        }
+      };
+    }
   }
 
   private final PresenceStore store;

@@ -12,7 +12,6 @@ import io.parley.server.testsupport.ManualClock;
 import io.parley.server.testsupport.TestDatabases;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,17 +56,7 @@ class PresenceAcrossNodesTest {
               sessions,
               broker,
               id,
-              new PresenceService.LocalUsers() {
-                @Override
-                public boolean isOnline(long userId) {
-                  return here.contains(userId);
-                }
-
-                @Override
-                public Collection<Long> users() {
-                  return here;
-                }
-              },
+              PresenceService.LocalUsers.of(here::contains, () -> here),
               memberships,
               stores.users(),
               Runnable::run,

@@ -29,9 +29,7 @@ class ClusterPresenceIT {
   @BeforeAll
   static void cluster() throws Exception {
     h = new ClusterHarness();
-    for (int id = 1; id <= 3; id++) {
-      nodes.add(h.start(id));
-    }
+    nodes.addAll(h.startNodes(3));
   }
 
   @AfterAll
@@ -117,8 +115,7 @@ class ClusterPresenceIT {
     subscribe(a, bob);
     assertPresence(await(a, bob, 1), bob, false, null, null);
     long t0 = System.currentTimeMillis();
-    JdkWebSocket b = JdkWebSocket.connect(doomed.base(), bob.token(), Duration.ofSeconds(15));
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !b.ofType("synced").isEmpty());
+    JdkWebSocket b = ClusterHarness.connected(doomed.base(), bob);
     assertPresence(await(a, bob, 2), bob, true, t0, System.currentTimeMillis());
 
     long killedAt = System.currentTimeMillis();
@@ -128,6 +125,7 @@ class ClusterPresenceIT {
     // last seen: the dead node's last confirmation, between the connect and the kill
     assertPresence(offline, bob, false, t0, killedAt);
     assertThat(presenceOf(a, bob)).hasSize(3);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(b::isClosed); // its node is gone
     System.err.printf("presence: offline noticed %d ms after SIGKILL (lease 1500 ms)%n", noticedMs);
     a.bye();
   }
@@ -139,9 +137,7 @@ class ClusterPresenceIT {
   }
 
   static JdkWebSocket connected(int node, User u) throws Exception {
-    JdkWebSocket c = JdkWebSocket.connect(base(node), u.token(), Duration.ofSeconds(15));
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !c.ofType("synced").isEmpty());
-    return c;
+    return ClusterHarness.connected(base(node), u);
   }
 
   /** A group of the users (a relationship: each is the others' contact). */
