@@ -11,6 +11,7 @@ import io.parley.server.config.ParleyConfig;
 import io.parley.server.conversation.model.Memberships;
 import io.parley.server.delivery.Broker;
 import io.parley.server.gateway.ConnectionRegistry;
+import io.parley.server.presence.LocalUsers;
 import io.parley.server.presence.PresenceService;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -65,7 +66,7 @@ final class PresenceWiring implements AutoCloseable {
             sessions,
             broker,
             cfg.node().id(),
-            PresenceService.LocalUsers.of(connections::isOnline, connections::users),
+            LocalUsers.of(connections::isOnline, connections::users),
             memberships,
             users,
             workers,

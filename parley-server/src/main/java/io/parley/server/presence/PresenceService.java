@@ -29,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,27 +75,6 @@ public final class PresenceService implements Memberships.RelationshipListener {
   private static final Logger log = LoggerFactory.getLogger(PresenceService.class);
   private static final int REFRESH_CHUNK = 500;
   private static final long AWAIT_SECONDS = 5;
-
-  /** This node's connected users. */
-  public interface LocalUsers {
-    boolean isOnline(long userId);
-
-    Collection<Long> users();
-
-    static LocalUsers of(LongPredicate isOnline, Supplier<? extends Collection<Long>> users) {
-      return new LocalUsers() {
-        @Override
-        public boolean isOnline(long userId) {
-          return isOnline.test(userId);
-        }
-
-        @Override
-        public Collection<Long> users() {
-          return users.get();
-        }
-      };
-    }
-  }
 
   private final PresenceStore store;
   private final SessionRegistry sessions;

@@ -56,7 +56,7 @@ class PresenceAcrossNodesTest {
               sessions,
               broker,
               id,
-              PresenceService.LocalUsers.of(here::contains, () -> here),
+              LocalUsers.of(here::contains, () -> here),
               memberships,
               stores.users(),
               Runnable::run,
