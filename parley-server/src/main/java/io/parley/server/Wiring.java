@@ -8,6 +8,7 @@ import io.parley.server.auth.PasswordHasher;
 import io.parley.server.auth.TokenService;
 import io.parley.server.cluster.ClusterNode;
 import io.parley.server.cluster.DiscoveryRoutes;
+import io.parley.server.cluster.LocalDevices;
 import io.parley.server.cluster.RedisBroker;
 import io.parley.server.config.ParleyConfig;
 import io.parley.server.conversation.ConversationRoutes;
@@ -18,6 +19,7 @@ import io.parley.server.conversation.model.Memberships;
 import io.parley.server.delivery.Broker;
 import io.parley.server.delivery.ClusterEvent;
 import io.parley.server.delivery.InMemoryBroker;
+import io.parley.server.gateway.Connection;
 import io.parley.server.gateway.ConnectionRegistry;
 import io.parley.server.gateway.FrameHandler;
 import io.parley.server.gateway.Gateway;
@@ -63,6 +65,7 @@ public final class Wiring implements AutoCloseable {
   private io.parley.server.media.MediaWiring media;
   private final io.parley.server.retention.RetentionWiring retention;
   private final io.parley.server.ops.OpsWiring ops;
+  private PresenceWiring presence;
 
   private Wiring(
       Stores stores,
@@ -132,8 +135,22 @@ public final class Wiring implements AutoCloseable {
     // cluster mode (F18): a RedisBroker, sessions and discovery in Redis; else one node in memory
     ClusterNode cluster =
         cfg.cluster() != null && cfg.cluster().enabled()
-            ? ClusterNode.start(cfg, vertx, connections)
+            ? ClusterNode.start(cfg, vertx, connections, localDevices(connections))
             : null;
+    if (cluster != null) {
+      connections.setListener(
+          new ConnectionRegistry.Listener() {
+            @Override
+            public void added(Connection c) {
+              cluster.connected(device(c));
+            }
+
+            @Override
+            public void removed(Connection c) {
+              cluster.disconnected(device(c));
+            }
+          });
+    }
     Broker broker =
         ops.metered(cluster != null ? cluster.broker() : new InMemoryBroker(connections));
     // revocation closes the device's sockets on every node: applied here at once (this node stops
@@ -205,11 +222,15 @@ public final class Wiring implements AutoCloseable {
                 ? cluster.rateLimiters(clock, cfg.limits().maxTrackedKeys())
                 : AbuseWiring.inMemory(cfg.limits(), clock));
 
-    // presence and gateway
-    PresenceService presence =
-        new PresenceService(connections, memberships, stores.users(), workers, clock);
-    memberships.setRelationshipListener(presence);
-    auth.setPrivacyListener(presence);
+    // presence (cluster-wide: store + session registry, notifications through the broker)
+    PresenceWiring presenceWiring =
+        PresenceWiring.build(
+            cfg, vertx, clock, cluster, broker, connections, memberships, stores.users(), workers);
+    PresenceService presence = presenceWiring.service();
+    // privacy and profile changes reach every node's caches as broker events
+    auth.setPrivacyListener(
+        (userId, privacy) -> broker.publishEvent(ClusterEvent.privacyChanged(userId)));
+    auth.setProfileListener(userId -> broker.publishEvent(ClusterEvent.profileChanged(userId)));
     SyncService sync =
         new SyncService(
             new io.parley.server.store.SyncQueries(stores.database()),
@@ -345,7 +366,7 @@ public final class Wiring implements AutoCloseable {
               .mount(router);
           new PresenceRoutes(presence, tokens).mount(router);
           ops.mount(router);
-          new DiscoveryRoutes(cfg, cluster, connections, tokens).mount(router);
+          new DiscoveryRoutes(cfg, cluster, connections::size, tokens).mount(router);
           new ApiDocsRoutes().mount(router);
           new io.parley.server.web.WebRoutes().mount(router);
           // search, retention, operations (F10/F15/F16)
@@ -368,7 +389,28 @@ public final class Wiring implements AutoCloseable {
             retention,
             ops);
     w.media = media;
+    w.presence = presenceWiring;
     return w;
+  }
+
+  /** This node's connections as the cluster sees them. */
+  private static LocalDevices localDevices(ConnectionRegistry connections) {
+    return new LocalDevices() {
+      @Override
+      public int count() {
+        return connections.size();
+      }
+
+      @Override
+      public void forEach(java.util.function.Consumer<LocalDevices.Device> action) {
+        connections.forEach(c -> action.accept(device(c)));
+      }
+    };
+  }
+
+  private static LocalDevices.Device device(Connection c) {
+    return new LocalDevices.Device(
+        c.userId(), c.deviceId(), Integer.toHexString(System.identityHashCode(c)));
   }
 
   private static ExecutorService workers() {
@@ -437,6 +479,9 @@ public final class Wiring implements AutoCloseable {
 
   @Override
   public void close() {
+    if (presence != null) {
+      presence.close();
+    }
     retention.close();
     ops.close();
     writer.close();

@@ -35,6 +35,7 @@ public final class AuthService {
   private final Clock clock;
   private final java.util.concurrent.CompletableFuture<String> dummyHash;
   private volatile PrivacyListener privacyListener = (userId, privacy) -> {};
+  private volatile java.util.function.LongConsumer profileListener = userId -> {};
 
   /**
    * @param config the {@code auth} settings (username and password limits)
@@ -163,6 +164,11 @@ public final class AuthService {
     this.privacyListener = listener;
   }
 
+  /** Sets who hears that a user's profile changed (cluster mode tells every node's caches). */
+  public void setProfileListener(java.util.function.LongConsumer listener) {
+    this.profileListener = listener;
+  }
+
   /** The user's presence privacy, or {@code not_found}. */
   public Privacy privacy(long userId) {
     return users.privacy(userId).orElseThrow(() -> ApiException.notFound("no such user"));
@@ -218,9 +224,15 @@ public final class AuthService {
     if (patch.avatarMediaId() != null && patch.avatarMediaId() <= 0) {
       throw ApiException.invalid("avatar_media_id must be an id");
     }
-    return users
-        .updateProfile(userId, new ProfilePatch(displayName, patch.about(), patch.avatarMediaId()))
-        .orElseThrow(() -> ApiException.notFound("no such user"));
+    User u =
+        users
+            .updateProfile(
+                userId, new ProfilePatch(displayName, patch.about(), patch.avatarMediaId()))
+            .orElseThrow(() -> ApiException.notFound("no such user"));
+    if (displayName != null || patch.about() != null || patch.avatarMediaId() != null) {
+      profileListener.accept(userId);
+    }
+    return u;
   }
 
   private void validateUsername(String username) {

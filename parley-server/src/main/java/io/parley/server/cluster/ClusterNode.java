@@ -3,8 +3,7 @@ package io.parley.server.cluster;
 import io.parley.server.abuse.RateLimiter;
 import io.parley.server.config.ParleyConfig;
 import io.parley.server.delivery.Broker;
-import io.parley.server.gateway.Connection;
-import io.parley.server.gateway.ConnectionRegistry;
+import io.parley.server.delivery.LocalSink;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -19,8 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * This node's membership in a cluster (cluster mode, F18): the Redis connection, the claimed node
  * id, the {@link RedisBroker}, this node's sessions in the {@link SessionRegistry} (registered as
- * connections come and go) and its entry in the {@link NodeRegistry} (discovery), both renewed
- * every {@code cluster.heartbeat_ms}.
+ * connections come and go: {@link #connected}, {@link #disconnected}) and its entry in the {@link
+ * NodeRegistry} (discovery), both renewed every {@code cluster.heartbeat_ms}.
  *
  * <p>Lifecycle: {@link #start} validates nothing (the caller runs {@link ClusterConfig#validate}),
  * connects, claims the node id (refusing to start if another live node holds it), and starts the
@@ -43,7 +42,7 @@ public final class ClusterNode implements AutoCloseable {
   private final RedisSessionRegistry sessions;
   private final RedisNodeRegistry nodes;
   private final RedisBroker broker;
-  private final ConnectionRegistry connections;
+  private final LocalDevices devices;
   private final long heartbeatMs;
   private final List<RedisRateLimiter> limiters = new CopyOnWriteArrayList<>();
   private volatile boolean draining;
@@ -59,7 +58,7 @@ public final class ClusterNode implements AutoCloseable {
       RedisSessionRegistry sessions,
       RedisNodeRegistry nodes,
       RedisBroker broker,
-      ConnectionRegistry connections,
+      LocalDevices devices,
       long heartbeatMs) {
     this.vertx = vertx;
     this.nodeId = nodeId;
@@ -68,7 +67,7 @@ public final class ClusterNode implements AutoCloseable {
     this.sessions = sessions;
     this.nodes = nodes;
     this.broker = broker;
-    this.connections = connections;
+    this.devices = devices;
     this.heartbeatMs = heartbeatMs;
   }
 
@@ -77,7 +76,8 @@ public final class ClusterNode implements AutoCloseable {
    *
    * @throws IllegalStateException when Redis cannot be reached or the node id is taken
    */
-  public static ClusterNode start(ParleyConfig cfg, Vertx vertx, ConnectionRegistry connections) {
+  public static ClusterNode start(
+      ParleyConfig cfg, Vertx vertx, LocalSink sink, LocalDevices devices) {
     ParleyConfig.Cluster c = cfg.cluster();
     int nodeId = cfg.node().id();
     ClusterRedis redis = new ClusterRedis(vertx, c.redisUrl(), c.keyPrefix());
@@ -115,7 +115,7 @@ public final class ClusterNode implements AutoCloseable {
               redis,
               sessions,
               nodeId,
-              connections,
+              sink,
               new RedisBroker.Settings(
                   d.maxPendingFrames(),
                   c.brokerQueueFrames(),
@@ -136,7 +136,7 @@ public final class ClusterNode implements AutoCloseable {
               sessions,
               nodes,
               broker,
-              connections,
+              devices,
               c.heartbeatMs());
       node.begin();
       return node;
@@ -147,38 +147,28 @@ public final class ClusterNode implements AutoCloseable {
   }
 
   private void begin() {
-    connections.setListener(
-        new ConnectionRegistry.Listener() {
-          @Override
-          public void added(Connection c) {
-            register(c);
-          }
-
-          @Override
-          public void removed(Connection c) {
-            sessions
-                .unregister(c.userId(), c.deviceId(), connId(c))
-                .onFailure(e -> log.debug("session unregister failed: {}", e.getMessage()));
-          }
-        });
     // the lease and the node entry exist before the first connection arrives
     sessions.heartbeat(nodeId).await();
     nodes.heartbeat(status()).await();
     timer = vertx.setPeriodic(heartbeatMs, t -> heartbeat());
   }
 
-  private void register(Connection c) {
+  /** A connection of a device opened on this node: registers its session. Never blocks. */
+  public void connected(LocalDevices.Device d) {
     sessions
-        .register(c.userId(), c.deviceId(), nodeId, connId(c))
+        .register(d.userId(), d.deviceId(), nodeId, d.connId())
         .onFailure(e -> log.warn("session register failed: {}", e.getMessage()));
   }
 
-  private static String connId(Connection c) {
-    return Integer.toHexString(System.identityHashCode(c));
+  /** A connection of this node closed: removes its session (if still its own). Never blocks. */
+  public void disconnected(LocalDevices.Device d) {
+    sessions
+        .unregister(d.userId(), d.deviceId(), d.connId())
+        .onFailure(e -> log.debug("session unregister failed: {}", e.getMessage()));
   }
 
   private NodeStatus status() {
-    return new NodeStatus(nodeId, wsUrl, connections.size(), !draining);
+    return new NodeStatus(nodeId, wsUrl, devices.count(), !draining);
   }
 
   private void heartbeat() {
@@ -192,7 +182,7 @@ public final class ClusterNode implements AutoCloseable {
               if (!ok) {
                 // our lease had lapsed (Redis restarted or we stalled): register every device again
                 log.warn("session lease of node {} had lapsed: registering local devices", nodeId);
-                connections.forEach(this::register);
+                devices.forEach(this::connected);
               }
             })
         .onFailure(e -> log.debug("session heartbeat failed: {}", e.getMessage()));
@@ -258,6 +248,16 @@ public final class ClusterNode implements AutoCloseable {
 
   public RedisBroker redisBroker() {
     return broker;
+  }
+
+  /** The cluster's Redis (for the stores built on it, e.g. presence). */
+  public ClusterRedis redis() {
+    return redis;
+  }
+
+  /** The session registry this node registers its connections in. */
+  public SessionRegistry sessions() {
+    return sessions;
   }
 
   public int nodeId() {

@@ -2,7 +2,6 @@ package io.parley.server.cluster;
 
 import io.parley.server.api.Authenticator;
 import io.parley.server.config.ParleyConfig;
-import io.parley.server.gateway.ConnectionRegistry;
 import io.parley.server.http.Http;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
@@ -15,14 +14,17 @@ import java.util.List;
 public final class DiscoveryRoutes {
   private final ParleyConfig cfg;
   private final ClusterNode cluster;
-  private final ConnectionRegistry connections;
+  private final java.util.function.IntSupplier connections;
   private final Authenticator auth;
 
   /**
    * @param cluster this node's cluster membership, or null on a single node
    */
   public DiscoveryRoutes(
-      ParleyConfig cfg, ClusterNode cluster, ConnectionRegistry connections, Authenticator auth) {
+      ParleyConfig cfg,
+      ClusterNode cluster,
+      java.util.function.IntSupplier connections,
+      Authenticator auth) {
     this.cfg = cfg;
     this.cluster = cluster;
     this.connections = connections;
@@ -42,7 +44,7 @@ public final class DiscoveryRoutes {
                               new NodeStatus(
                                   cfg.node().id(),
                                   ClusterConfig.advertisedWsUrl(cfg),
-                                  connections.size(),
+                                  connections.getAsInt(),
                                   true)));
               live.onComplete(
                   ar -> {

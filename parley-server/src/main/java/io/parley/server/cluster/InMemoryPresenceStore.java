@@ -10,7 +10,8 @@ import java.util.Map;
 
 /** Single-process {@link PresenceStore}, with time from an injected {@link Clock}. */
 public final class InMemoryPresenceStore implements PresenceStore {
-  private record Entry(long onlineUntilMs, long lastSeenMs) {}
+  /** {@code beatMs}: last confirmation; {@code endedMs}: end of the last finished session. */
+  private record Entry(long onlineUntilMs, long beatMs, long endedMs) {}
 
   private final Clock clock;
   private final long ttlMs;
@@ -24,13 +25,14 @@ public final class InMemoryPresenceStore implements PresenceStore {
   @Override
   public synchronized Future<Void> markOnline(long userId, int nodeId) {
     long now = clock.millis();
-    entries.put(userId, new Entry(now + ttlMs, now));
+    Entry e = entries.get(userId);
+    entries.put(userId, new Entry(now + ttlMs, now, e == null ? 0 : e.endedMs()));
     return Future.succeededFuture();
   }
 
   @Override
   public synchronized Future<Void> markOffline(long userId, long nowMs) {
-    entries.put(userId, new Entry(0, nowMs));
+    entries.put(userId, new Entry(0, nowMs, nowMs));
     return Future.succeededFuture();
   }
 
@@ -40,11 +42,13 @@ public final class InMemoryPresenceStore implements PresenceStore {
     Map<Long, PresenceState> out = new LinkedHashMap<>();
     for (long u : userIds) {
       Entry e = entries.get(u);
-      out.put(
-          u,
-          e == null
-              ? new PresenceState(u, false, 0)
-              : new PresenceState(u, e.onlineUntilMs() > now, e.lastSeenMs()));
+      if (e == null) {
+        out.put(u, new PresenceState(u, false, 0));
+      } else if (e.onlineUntilMs() > now) {
+        out.put(u, new PresenceState(u, true, e.beatMs(), e.endedMs()));
+      } else {
+        out.put(u, new PresenceState(u, false, Math.max(e.beatMs(), e.endedMs())));
+      }
     }
     return Future.succeededFuture(out);
   }

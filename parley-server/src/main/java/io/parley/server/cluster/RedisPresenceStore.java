@@ -16,9 +16,11 @@ import java.util.Map;
 /**
  * {@link PresenceStore} on Redis. Keys (under the cluster prefix): {@code pres:on:{userId}} holds
  * the node id while the user is online and expires after the TTL ({@code PX}) unless refreshed;
- * {@code pres:seen:{userId}} holds the last-seen epoch ms (no expiry: one small string per user
- * ever seen). Every operation is single-key commands sent as one pipeline, so it works unchanged on
- * Redis Cluster. Times come from the injected clock (the nodes' clocks), not Redis's.
+ * {@code pres:beat:{userId}} holds the last confirmation (epoch ms) and {@code pres:seen:{userId}}
+ * the end of the last finished session (no expiry: two small strings per user ever seen). Offline,
+ * the later of the two is the last-seen time, so a user whose node died keeps its last
+ * confirmation. Every operation is single-key commands sent as one pipeline, so it works unchanged
+ * on Redis Cluster. Times come from the injected clock (the nodes' clocks), not Redis's.
  */
 public final class RedisPresenceStore implements PresenceStore {
   private final ClusterRedis redis;
@@ -33,6 +35,10 @@ public final class RedisPresenceStore implements PresenceStore {
 
   private String onKey(long userId) {
     return redis.key("pres:on:" + userId);
+  }
+
+  private String beatKey(long userId) {
+    return redis.key("pres:beat:" + userId);
   }
 
   private String seenKey(long userId) {
@@ -53,7 +59,7 @@ public final class RedisPresenceStore implements PresenceStore {
     List<Request> reqs = new ArrayList<>(2 * userIds.size());
     for (long u : userIds) {
       reqs.add(Request.cmd(Command.SET, onKey(u), nodeId, "PX", ttlMs));
-      reqs.add(Request.cmd(Command.SET, seenKey(u), now));
+      reqs.add(Request.cmd(Command.SET, beatKey(u), now));
     }
     return redis.batch(reqs).mapEmpty();
   }
@@ -64,6 +70,7 @@ public final class RedisPresenceStore implements PresenceStore {
         .batch(
             List.of(
                 Request.cmd(Command.DEL, onKey(userId)),
+                Request.cmd(Command.SET, beatKey(userId), nowMs),
                 Request.cmd(Command.SET, seenKey(userId), nowMs)))
         .mapEmpty();
   }
@@ -74,9 +81,10 @@ public final class RedisPresenceStore implements PresenceStore {
     if (users.isEmpty()) {
       return Future.succeededFuture(Map.of());
     }
-    List<Request> reqs = new ArrayList<>(2 * users.size());
+    List<Request> reqs = new ArrayList<>(3 * users.size());
     for (long u : users) {
       reqs.add(Request.cmd(Command.EXISTS, onKey(u)));
+      reqs.add(Request.cmd(Command.GET, beatKey(u)));
       reqs.add(Request.cmd(Command.GET, seenKey(u)));
     }
     return redis
@@ -85,15 +93,22 @@ public final class RedisPresenceStore implements PresenceStore {
             replies -> {
               Map<Long, PresenceState> out = new LinkedHashMap<>();
               for (int i = 0; i < users.size(); i++) {
-                boolean online = replies.get(2 * i).toInteger() == 1;
-                Response seen = replies.get(2 * i + 1);
+                long u = users.get(i);
+                boolean online = replies.get(3 * i).toInteger() == 1;
+                long beat = millis(replies.get(3 * i + 1));
+                long ended = millis(replies.get(3 * i + 2));
                 out.put(
-                    users.get(i),
-                    new PresenceState(
-                        users.get(i), online, seen == null ? 0 : Long.parseLong(seen.toString())));
+                    u,
+                    online
+                        ? new PresenceState(u, true, beat, ended)
+                        : new PresenceState(u, false, Math.max(beat, ended)));
               }
               return out;
             });
+  }
+
+  private static long millis(Response r) {
+    return r == null ? 0 : Long.parseLong(r.toString());
   }
 
   @Override

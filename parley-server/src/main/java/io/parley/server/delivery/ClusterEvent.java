@@ -22,6 +22,11 @@ public record ClusterEvent(Kind kind, long subjectId, long detailId) {
     /** Privacy settings of user {@code subjectId} changed (presence visibility, blocks). */
     PRIVACY_CHANGED,
     /**
+     * User {@code subjectId} came online or went offline somewhere in the cluster: nodes with
+     * subscribers to its presence re-read it from the presence store.
+     */
+    PRESENCE_CHANGED,
+    /**
      * Raised locally by a broker (never published) when it may have missed events, e.g. after its
      * connection to the cluster was lost and restored: drop every cache fed by events.
      */
@@ -42,6 +47,10 @@ public record ClusterEvent(Kind kind, long subjectId, long detailId) {
 
   public static ClusterEvent privacyChanged(long userId) {
     return new ClusterEvent(Kind.PRIVACY_CHANGED, userId, 0);
+  }
+
+  public static ClusterEvent presenceChanged(long userId) {
+    return new ClusterEvent(Kind.PRESENCE_CHANGED, userId, 0);
   }
 
   /** Compact text form used on the wire between nodes: {@code KIND subject detail}. */

@@ -2,6 +2,7 @@ package io.parley.server.gateway;
 
 import io.parley.protocol.CloseCodes;
 import io.parley.server.delivery.Outbound;
+import io.parley.server.presence.PresenceSubscriber;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -36,7 +37,7 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 // Netty writes are fire-and-forget by design: failures surface through listeners or the
 // channel closing, not through the returned futures
 @SuppressWarnings("FutureReturnValueIgnored")
-public final class Connection {
+public final class Connection implements PresenceSubscriber {
   private static final CompletableFuture<Void> IDLE = CompletableFuture.completedFuture(null);
   private static final int DRAIN_SCHEDULED = 1;
   private static final int CLOSED = 2;
@@ -85,6 +86,7 @@ public final class Connection {
     this.lastActivity = now;
   }
 
+  @Override
   public long userId() {
     return userId;
   }
@@ -98,6 +100,7 @@ public final class Connection {
     return t.remoteAddress();
   }
 
+  @Override
   public boolean isClosed() {
     return (flags & CLOSED) != 0;
   }
@@ -170,6 +173,7 @@ public final class Connection {
   }
 
   /** Offers a frame from any thread; message frames are parked while syncing. */
+  @Override
   public void offer(Outbound frame) {
     if (isClosed()) {
       return;

@@ -126,6 +126,11 @@ public final class ConnectionRegistry implements LocalSink {
     return byUser.containsKey(userId);
   }
 
+  /** The users with at least one connection on this node (a live view). */
+  public java.util.Set<Long> users() {
+    return java.util.Collections.unmodifiableSet(byUser.keySet());
+  }
+
   public int size() {
     return count.get();
   }

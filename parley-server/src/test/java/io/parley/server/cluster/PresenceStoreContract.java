@@ -70,6 +70,18 @@ abstract class PresenceStoreContract {
   }
 
   @Test
+  void onlineUserKeepsTheEndOfThePreviousSession() {
+    get(store.markOnline(1, 7));
+    assertThat(of(1).previousSessionEndMs()).as("first session").isZero();
+    get(store.markOffline(1, 1_234_567L));
+    get(store.markOnline(1, 8));
+    PresenceState p = of(1);
+    assertThat(p.online()).isTrue();
+    assertThat(p.previousSessionEndMs()).isEqualTo(1_234_567L);
+    assertThat(p.lastSeenMs()).as("the confirmation just made").isGreaterThan(1_234_567L);
+  }
+
+  @Test
   void onlineExpiresWithoutRefreshKeepingTheLastConfirmation() {
     long before = clock.millis();
     get(store.markOnline(1, 7));

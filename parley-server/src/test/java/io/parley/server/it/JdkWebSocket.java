@@ -139,6 +139,11 @@ public final class JdkWebSocket implements WebSocket.Listener {
     return frames.stream().filter(f -> f.path("type").asText().equals(type)).count();
   }
 
+  /** Closes the WebSocket normally (1000) and waits until the close frame is sent. */
+  public void bye() {
+    ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").join();
+  }
+
   public void abort() {
     if (ws != null) {
       ws.abort();

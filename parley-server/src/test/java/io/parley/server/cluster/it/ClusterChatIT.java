@@ -28,9 +28,7 @@ class ClusterChatIT {
   @BeforeAll
   static void cluster() throws Exception {
     h = new ClusterHarness();
-    for (int id = 1; id <= 3; id++) {
-      nodes.add(h.start(id));
-    }
+    nodes.addAll(h.startNodes(3));
   }
 
   @AfterAll
@@ -43,9 +41,7 @@ class ClusterChatIT {
   }
 
   static JdkWebSocket connected(int node, User u) throws Exception {
-    JdkWebSocket c = JdkWebSocket.connect(base(node), u.token(), Duration.ofSeconds(15));
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !c.ofType("synced").isEmpty());
-    return c;
+    return ClusterHarness.connected(base(node), u);
   }
 
   @Test

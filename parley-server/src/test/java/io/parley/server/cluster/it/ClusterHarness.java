@@ -91,6 +91,15 @@ final class ClusterHarness implements AutoCloseable {
     return env;
   }
 
+  /** Starts nodes 1..{@code count}, each ready; returns them in id order. */
+  List<Node> startNodes(int count) throws Exception {
+    List<Node> started = new ArrayList<>();
+    for (int id = 1; id <= count; id++) {
+      started.add(start(id));
+    }
+    return started;
+  }
+
   /** Starts node {@code id} and waits until it is ready. */
   Node start(int id) throws Exception {
     int port = freePort();
@@ -178,6 +187,16 @@ final class ClusterHarness implements AutoCloseable {
             "{\"user_id\":\"" + other.id() + "\"}")
         .get("conversation_id")
         .asLong();
+  }
+
+  /** A WebSocket of {@code u} to the node at {@code base}, once its backlog replay is done. */
+  static io.parley.server.it.JdkWebSocket connected(String base, User u) throws Exception {
+    io.parley.server.it.JdkWebSocket c =
+        io.parley.server.it.JdkWebSocket.connect(base, u.token(), Duration.ofSeconds(15));
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !c.ofType("synced").isEmpty());
+    return c;
   }
 
   static int freePort() throws IOException {
