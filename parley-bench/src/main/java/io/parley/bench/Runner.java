@@ -68,9 +68,9 @@ final class Runner {
     try (ServerProcess p = parley(scenario, false)) {
       Backend b = new Backend.Parley("127.0.0.1", p.port);
       c.o.targetCpuSeconds = p::cpuSeconds;
-      if (c.jfr && scenario.equals("direct")) {
+      if (c.jfr && (scenario.equals("direct") || scenario.equals("group"))) {
         // profile the measured steps only (not account setup, which is Argon2-bound)
-        String jfr = c.out.resolve("direct-server.jfr").toAbsolutePath().toString();
+        String jfr = c.out.resolve(scenario + "-server.jfr").toAbsolutePath().toString();
         c.o.beforeMeasure = () -> p.jcmd("JFR.start", "name=bench", "settings=profile");
         c.o.afterMeasure = () -> p.jcmd("JFR.stop", "name=bench", "filename=" + jfr);
       }

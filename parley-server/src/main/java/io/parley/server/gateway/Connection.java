@@ -55,7 +55,8 @@ public final class Connection {
   private final Limits limits;
   private final Runnable drainTask = this::drain;
 
-  private final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Object> queue =
+      new ConcurrentLinkedQueue<>(); // String|Outbound
   private volatile long queuedBytes;
   private volatile int flags;
   private volatile Runnable onGone;
@@ -156,11 +157,43 @@ public final class Connection {
         });
   }
 
-  /** Offers a frame from any thread; message frames are parked while syncing. */
+  /**
+   * Offers a frame from any thread; message frames are parked while syncing. Inside a {@link
+   * FanOut#batch} the frame is handed to this connection's writer thread with the batch.
+   */
   public void offer(Outbound frame) {
+    if (!isClosed() && !FanOut.collect(this, frame)) {
+      offerNow(frame);
+    }
+  }
+
+  /** This device's own message was stored: its ack, in commit order with the frames around it. */
+  void ack(long conversationId, long seq, String json) {
+    Ack a = new Ack(conversationId, seq, json);
+    if (!isClosed() && !FanOut.collect(this, a)) {
+      deliverNow(a);
+    }
+  }
+
+  private record Ack(long conversationId, long seq, String json) {}
+
+  /** Delivers an item collected by {@link FanOut}: an {@link Outbound}, a String or an ack. */
+  void deliverNow(Object item) {
     if (isClosed()) {
       return;
     }
+    if (item instanceof Outbound o) {
+      offerNow(o);
+    } else if (item instanceof Ack a) {
+      ownMessage(a.conversationId(), a.seq());
+      enqueue(a.json(), a.json().length());
+    } else {
+      String json = (String) item;
+      enqueue(json, json.length());
+    }
+  }
+
+  private void offerNow(Outbound frame) {
     if (frame.isMessage() && syncing) {
       synchronized (this) {
         if (syncing) {
@@ -180,7 +213,7 @@ public final class Connection {
       offerInOrder(frame);
       return;
     }
-    enqueue(frame.json());
+    enqueue(frame);
   }
 
   /** Fills seq gaps of live message frames from the store ({@link GapFiller}); null: no check. */
@@ -203,7 +236,7 @@ public final class Connection {
     Long last = lastSent.get(conv);
     if (last == null || f.seq() == last + 1) {
       lastSent.put(conv, f.seq());
-      enqueue(f.json());
+      enqueue(f);
     } else if (f.seq() > last + 1) {
       held = new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(Outbound::seq));
       held.add(f);
@@ -228,7 +261,7 @@ public final class Connection {
     long last = lastSent.getOrDefault(conv, 0L);
     for (Outbound m : fetched) {
       if (m.seq() > last) {
-        enqueue(m.json());
+        enqueue(m);
         last = m.seq();
       }
     }
@@ -240,7 +273,7 @@ public final class Connection {
         continue;
       }
       if (f.seq() == last + 1) {
-        enqueue(f.json());
+        enqueue(f);
         last = f.seq();
       } else {
         held.add(f);
@@ -253,10 +286,10 @@ public final class Connection {
     lastSent.put(conv, last);
   }
 
-  /** Sends a frame now, bypassing the sync buffer (replies, backlog). */
+  /** Sends a frame now, bypassing the sync buffer (replies, backlog); joins a {@link FanOut}. */
   public void send(String json) {
-    if (!isClosed()) {
-      enqueue(json);
+    if (!isClosed() && !FanOut.collect(this, json)) {
+      enqueue(json, json.length());
     }
   }
 
@@ -290,24 +323,29 @@ public final class Connection {
       for (Outbound f : syncBuffer) {
         Long seen = replayed.get(f.conversationId());
         if (seen == null || f.seq() > seen) {
-          enqueue(f.json());
+          enqueue(f);
           replayed.put(f.conversationId(), f.seq());
         }
       }
       syncBuffer = null;
     }
-    enqueue(syncedFrame);
+    enqueue(syncedFrame, syncedFrame.length());
     syncing = false;
     return true;
   }
 
-  private void enqueue(String json) {
-    long queued = QUEUED.addAndGet(this, json.length());
+  private void enqueue(Outbound frame) {
+    enqueue(frame, frame.json().length());
+  }
+
+  /** Queues a String or an {@link Outbound} of {@code size} chars for the writer. */
+  private void enqueue(Object frame, int size) {
+    long queued = QUEUED.addAndGet(this, size);
     if (queued > limits.maxQueuedBytes()) {
       close(CloseCodes.SLOW_CONSUMER, "slow consumer");
       return;
     }
-    queue.add(json);
+    queue.add(frame);
     if (setFlag(DRAIN_SCHEDULED)) {
       t.execute(drainTask);
     }
@@ -323,14 +361,24 @@ public final class Connection {
       return;
     }
     int written = 0;
+    long bytes = 0;
     while (t.isWritable()) {
-      String s = queue.poll();
-      if (s == null) {
+      Object f = queue.poll();
+      if (f == null) {
         break;
       }
-      QUEUED.addAndGet(this, -s.length());
-      t.write(s);
+      if (f instanceof String s) {
+        bytes += s.length();
+        t.write(s);
+      } else {
+        Outbound o = (Outbound) f;
+        bytes += o.json().length();
+        t.write(o);
+      }
       written++;
+    }
+    if (bytes > 0) {
+      QUEUED.addAndGet(this, -bytes);
     }
     if (written > 0) {
       t.flush();

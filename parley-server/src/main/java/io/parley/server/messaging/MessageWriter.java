@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,7 @@ public final class MessageWriter implements AutoCloseable {
   private volatile boolean running = true;
   private volatile boolean completing = true;
   private volatile BatchListener listener = (size, nanos) -> {};
+  private volatile Consumer<Runnable> completionScope = Runnable::run;
 
   /** Observes each committed batch (for metrics). */
   @FunctionalInterface
@@ -55,17 +57,33 @@ public final class MessageWriter implements AutoCloseable {
   }
 
   private void complete() {
+    List<Runnable> run = new ArrayList<>();
+    Runnable runAll =
+        () -> {
+          for (Runnable r : run) {
+            try {
+              r.run();
+            } catch (RuntimeException e) {
+              log.error("message dependent failed", e);
+            }
+          }
+        };
     while (completing || !completions.isEmpty()) {
       try {
         Runnable r = completions.poll(50, TimeUnit.MILLISECONDS);
         if (r != null) {
-          r.run();
+          // every commit completed meanwhile, in order, in one scope (one fan-out batch)
+          run.add(r);
+          completions.drainTo(run, 255);
+          completionScope.accept(runAll);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
       } catch (RuntimeException e) {
         log.error("message dependent failed", e);
+      } finally {
+        run.clear();
       }
     }
   }
@@ -82,6 +100,14 @@ public final class MessageWriter implements AutoCloseable {
 
   public void setListener(BatchListener listener) {
     this.listener = listener;
+  }
+
+  /**
+   * Wraps each run of completions on the completer thread (the commits completed since the last
+   * run, in commit order), e.g. to fan their frames out as one batch ({@code LocalSink::batch}).
+   */
+  public void setCompletionScope(Consumer<Runnable> scope) {
+    this.completionScope = scope;
   }
 
   /**
