@@ -41,6 +41,7 @@ public final class Connection {
   private static final int CLOSED = 2;
   private static final int GONE = 4;
   private static final int CLOSE_SENT = 8;
+  private static final int FLUSH_PENDING = 16;
   private static final AtomicIntegerFieldUpdater<Connection> FLAGS =
       AtomicIntegerFieldUpdater.newUpdater(Connection.class, "flags");
   private static final AtomicLongFieldUpdater<Connection> QUEUED =
@@ -340,6 +341,18 @@ public final class Connection {
 
   /** Queues a String or an {@link Outbound} of {@code size} chars for the writer. */
   private void enqueue(Object frame, int size) {
+    FanOut.Task task = FanOut.running();
+    if (task != null && (flags & (DRAIN_SCHEDULED | CLOSED)) == 0 && queue.isEmpty()) {
+      // a fan-out task on this connection's own thread, nothing queued before: write at once,
+      // the task flushes each connection it wrote to once at its end
+      if (t.isWritable()) {
+        write(frame);
+        if (setFlag(FLUSH_PENDING)) {
+          task.written(this);
+        }
+        return;
+      }
+    }
     long queued = QUEUED.addAndGet(this, size);
     if (queued > limits.maxQueuedBytes()) {
       close(CloseCodes.SLOW_CONSUMER, "slow consumer");
@@ -367,20 +380,32 @@ public final class Connection {
       if (f == null) {
         break;
       }
-      if (f instanceof String s) {
-        bytes += s.length();
-        t.write(s);
-      } else {
-        Outbound o = (Outbound) f;
-        bytes += o.json().length();
-        t.write(o);
-      }
+      bytes += write(f);
       written++;
     }
     if (bytes > 0) {
       QUEUED.addAndGet(this, -bytes);
     }
     if (written > 0) {
+      t.flush();
+    }
+  }
+
+  /** Writes a String or an {@link Outbound} to the transport; returns its size in chars. */
+  private int write(Object f) {
+    if (f instanceof String s) {
+      t.write(s);
+      return s.length();
+    }
+    Outbound o = (Outbound) f;
+    t.write(o);
+    return o.json().length();
+  }
+
+  /** Flushes what a fan-out task wrote directly (on the transport's thread, once per task). */
+  void flushWritten() {
+    clearFlag(FLUSH_PENDING);
+    if (!isClosed()) {
       t.flush();
     }
   }

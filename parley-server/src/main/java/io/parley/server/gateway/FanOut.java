@@ -9,9 +9,10 @@ import java.util.concurrent.Executor;
  * frames it offers to connections are not queued on each connection there and then, but collected
  * by the connection's writer thread (its Netty event loop), and when the batch ends each writer
  * thread gets <em>one</em> task that offers its connections their frames, in the order they were
- * offered. The connections' queues, drains and socket writes of a batch thus run on every event
- * loop in parallel, and each connection drains (and flushes) once per batch, however many frames it
- * got.
+ * offered. The per-connection work of a batch (order checks, queueing, framing, socket writes) thus
+ * runs on every event loop in parallel. A connection with nothing queued writes its frames straight
+ * to its socket buffer and is flushed once at the end of the task, however many frames it got (one
+ * gathering write); one with frames queued (a slow reader) queues behind them, as before.
  *
  * <p>Ordering: a batch's frames reach each connection in the order the thread offered them, and
  * batches of one thread reach a writer thread in order (one executor, FIFO), so everything a thread
@@ -25,6 +26,7 @@ import java.util.concurrent.Executor;
  */
 final class FanOut {
   private static final ThreadLocal<FanOut> OPEN = new ThreadLocal<>();
+  private static final ThreadLocal<Task> RUNNING = new ThreadLocal<>();
 
   private final ArrayList<ForWriter> writers = new ArrayList<>(4);
 
@@ -57,6 +59,36 @@ final class FanOut {
     }
     f.forWriter(c.transport().writer()).add(c, item);
     return true;
+  }
+
+  /** The fan-out task running on this (writer) thread, or null. */
+  static Task running() {
+    return RUNNING.get();
+  }
+
+  /**
+   * A fan-out task running on a writer thread. A connection of that thread with nothing queued
+   * writes its frames straight to its transport (no queue, no drain task) and registers here once;
+   * the task flushes each such connection once when it ends.
+   */
+  static final class Task {
+    private Connection[] written = new Connection[16];
+    private int count;
+
+    void written(Connection c) {
+      if (count == written.length) {
+        written = Arrays.copyOf(written, count * 2);
+      }
+      written[count++] = c;
+    }
+
+    void flushAll() {
+      for (int i = 0; i < count; i++) {
+        written[i].flushWritten();
+        written[i] = null;
+      }
+      count = 0;
+    }
   }
 
   private ForWriter forWriter(Executor writer) {
@@ -109,11 +141,17 @@ final class FanOut {
 
     @Override
     public void run() {
-      for (int i = 0; i < size; i++) {
-        conns[i].deliverNow(items[i]);
+      Task task = new Task();
+      RUNNING.set(task);
+      try {
+        for (int i = 0; i < size; i++) {
+          conns[i].deliverNow(items[i]);
+        }
+      } finally {
+        RUNNING.remove();
+        // connections with frames queued before (a slow reader) drain them in their own task
+        task.flushAll();
       }
-      // each connection touched has scheduled one drain, queued behind this task on this loop:
-      // it writes everything the batch gave it and flushes once
     }
   }
 }

@@ -1,7 +1,6 @@
 package io.parley.server.gateway;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.SocketChannel;
@@ -9,6 +8,7 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.parley.server.delivery.Outbound;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -69,16 +69,17 @@ final class WebSocketTransport implements Transport {
 
   @Override
   public void write(String json) {
-    int len = ByteBufUtil.utf8Bytes(json);
-    ByteBuf b = reserve(len);
-    header(b, len);
-    ByteBufUtil.reserveAndWriteUtf8(b, json, len);
-    chunkDone(b);
+    // String.getBytes is intrinsic; Netty's UTF-8 writer goes byte by byte into a direct buffer
+    text(json.getBytes(StandardCharsets.UTF_8));
   }
 
   @Override
   public void write(Outbound frame) {
-    byte[] payload = frame.utf8();
+    text(frame.utf8());
+  }
+
+  /** Appends a text frame with {@code payload} to the gathering buffer. */
+  private void text(byte[] payload) {
     ByteBuf b = reserve(payload.length);
     header(b, payload.length);
     b.writeBytes(payload);
