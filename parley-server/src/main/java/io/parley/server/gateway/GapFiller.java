@@ -7,6 +7,7 @@ import io.parley.server.messaging.StoredMessage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,14 +23,21 @@ public final class GapFiller {
 
   private final Visibility visibility;
   private final Executor workers;
+  private final LongAdder fills = new LongAdder();
 
   public GapFiller(Visibility visibility, Executor workers) {
     this.visibility = visibility;
     this.workers = workers;
   }
 
+  /** Gaps filled so far (a single node delivers in order and never needs one). */
+  long fills() {
+    return fills.sum();
+  }
+
   /** Fetches seqs {@code after < seq < before} for {@code c}, then calls back {@code gapFilled}. */
   void fill(Connection c, long conv, long after, long before) {
+    fills.increment();
     workers.execute(
         () -> {
           List<Outbound> out = new ArrayList<>();

@@ -146,6 +146,9 @@ class FanOutOrderIT {
           .isSorted()
           .doesNotHaveDuplicates();
     }
+    assertThat(node.node().wiring().gateway().gapFiller().fills())
+        .as("gaps filled from the store")
+        .isZero();
     for (JdkWebSocket ws : sockets) {
       assertThat(ws.ofType("error")).isEmpty();
       ws.abort();
