@@ -79,7 +79,7 @@ final class Runner {
       Backend b = ns.backend();
       ServerProcess p = ns.first();
       c.o.targetCpuSeconds = ns::cpuSeconds;
-      if (c.jfr && scenario.equals("direct")) {
+      if (c.jfr && (scenario.equals("direct") || scenario.equals("group"))) {
         // profile the measured steps only (not account setup, which is Argon2-bound); node 1
         String jfr = c.out.resolve(label + "-server.jfr").toAbsolutePath().toString();
         c.o.beforeMeasure = () -> p.jcmd("JFR.start", "name=bench", "settings=profile");

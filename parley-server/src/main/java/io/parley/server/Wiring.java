@@ -178,6 +178,8 @@ public final class Wiring implements AutoCloseable {
             cfg.messaging().writeBatchMax(),
             cfg.messaging().writeQueueCapacity());
     writer.setListener(metrics::batchCommitted);
+    // acks and fan-out of each run of commits: one task per event loop, off the completer thread
+    writer.setCompletionScope(connections::batch);
     MessagingService messaging =
         new MessagingService(
             writer,

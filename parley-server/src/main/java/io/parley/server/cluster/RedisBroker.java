@@ -459,14 +459,18 @@ public final class RedisBroker implements Broker {
     String channel = msg.get(1).toString();
     try {
       if (channel.equals(myChannel)) {
-        for (BrokerWire.Routed r : BrokerWire.decode(msg.get(2).toBuffer())) {
-          List<Long> users = new ArrayList<>(r.userIds().length);
-          for (long u : r.userIds()) {
-            users.add(u);
-          }
-          local.deliver(users, r.frame(), r.excludeDeviceId());
-          received.increment();
-        }
+        List<BrokerWire.Routed> routed = BrokerWire.decode(msg.get(2).toBuffer());
+        local.batch(
+            () -> {
+              for (BrokerWire.Routed r : routed) {
+                List<Long> users = new ArrayList<>(r.userIds().length);
+                for (long u : r.userIds()) {
+                  users.add(u);
+                }
+                local.deliver(users, r.frame(), r.excludeDeviceId());
+                received.increment();
+              }
+            });
       } else if (channel.equals(eventsChannel)) {
         for (String line : msg.get(2).toString().split("\n")) {
           deliverEvent(ClusterEvent.decode(line));

@@ -43,6 +43,7 @@ public final class Connection implements PresenceSubscriber {
   private static final int CLOSED = 2;
   private static final int GONE = 4;
   private static final int CLOSE_SENT = 8;
+  private static final int FLUSH_PENDING = 16;
   private static final AtomicIntegerFieldUpdater<Connection> FLAGS =
       AtomicIntegerFieldUpdater.newUpdater(Connection.class, "flags");
   private static final AtomicLongFieldUpdater<Connection> QUEUED =
@@ -57,7 +58,8 @@ public final class Connection implements PresenceSubscriber {
   private final Limits limits;
   private final Runnable drainTask = this::drain;
 
-  private final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Object> queue =
+      new ConcurrentLinkedQueue<>(); // String|Outbound
   private volatile long queuedBytes;
   private volatile int flags;
   private volatile Runnable onGone;
@@ -172,12 +174,44 @@ public final class Connection implements PresenceSubscriber {
         });
   }
 
-  /** Offers a frame from any thread; message frames are parked while syncing. */
+  /**
+   * Offers a frame from any thread; message frames are parked while syncing. Inside a {@link
+   * FanOut#batch} the frame is handed to this connection's writer thread with the batch.
+   */
   @Override
   public void offer(Outbound frame) {
+    if (!isClosed() && !FanOut.collect(this, frame)) {
+      offerNow(frame);
+    }
+  }
+
+  /** This device's own message was stored: its ack, in commit order with the frames around it. */
+  void ack(long conversationId, long seq, String json) {
+    Ack a = new Ack(conversationId, seq, json);
+    if (!isClosed() && !FanOut.collect(this, a)) {
+      deliverNow(a);
+    }
+  }
+
+  private record Ack(long conversationId, long seq, String json) {}
+
+  /** Delivers an item collected by {@link FanOut}: an {@link Outbound}, a String or an ack. */
+  void deliverNow(Object item) {
     if (isClosed()) {
       return;
     }
+    if (item instanceof Outbound o) {
+      offerNow(o);
+    } else if (item instanceof Ack a) {
+      ownMessage(a.conversationId(), a.seq());
+      enqueue(a.json(), a.json().length());
+    } else {
+      String json = (String) item;
+      enqueue(json, json.length());
+    }
+  }
+
+  private void offerNow(Outbound frame) {
     if (frame.isMessage() && syncing) {
       synchronized (this) {
         if (syncing) {
@@ -197,7 +231,7 @@ public final class Connection implements PresenceSubscriber {
       offerInOrder(frame);
       return;
     }
-    enqueue(frame.json());
+    enqueue(frame);
   }
 
   /** Fills seq gaps of live message frames from the store ({@link GapFiller}); null: no check. */
@@ -221,7 +255,7 @@ public final class Connection implements PresenceSubscriber {
     Long last = lastSent.get(conv);
     if (last == null || f.seq() == last + 1) {
       lastSent.put(conv, f.seq());
-      enqueue(f.json());
+      enqueue(f);
     } else if (f.seq() > last + 1) {
       held = new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(Outbound::seq));
       held.add(f);
@@ -281,7 +315,7 @@ public final class Connection implements PresenceSubscriber {
     long last = lastSent.getOrDefault(conv, 0L);
     for (Outbound m : fetched) {
       if (m.seq() > last) {
-        enqueue(m.json());
+        enqueue(m);
         last = m.seq();
       }
     }
@@ -293,7 +327,7 @@ public final class Connection implements PresenceSubscriber {
         continue;
       }
       if (f.seq() == last + 1) {
-        enqueue(f.json());
+        enqueue(f);
         last = f.seq();
       } else {
         held.add(f);
@@ -306,10 +340,10 @@ public final class Connection implements PresenceSubscriber {
     lastSent.put(conv, last);
   }
 
-  /** Sends a frame now, bypassing the sync buffer (replies, backlog). */
+  /** Sends a frame now, bypassing the sync buffer (replies, backlog); joins a {@link FanOut}. */
   public void send(String json) {
-    if (!isClosed()) {
-      enqueue(json);
+    if (!isClosed() && !FanOut.collect(this, json)) {
+      enqueue(json, json.length());
     }
   }
 
@@ -343,24 +377,41 @@ public final class Connection implements PresenceSubscriber {
       for (Outbound f : syncBuffer) {
         Long seen = replayed.get(f.conversationId());
         if (seen == null || f.seq() > seen) {
-          enqueue(f.json());
+          enqueue(f);
           replayed.put(f.conversationId(), f.seq());
         }
       }
       syncBuffer = null;
     }
-    enqueue(syncedFrame);
+    enqueue(syncedFrame, syncedFrame.length());
     syncing = false;
     return true;
   }
 
-  private void enqueue(String json) {
-    long queued = QUEUED.addAndGet(this, json.length());
+  private void enqueue(Outbound frame) {
+    enqueue(frame, frame.json().length());
+  }
+
+  /** Queues a String or an {@link Outbound} of {@code size} chars for the writer. */
+  private void enqueue(Object frame, int size) {
+    FanOut.Task task = FanOut.running();
+    if (task != null && (flags & (DRAIN_SCHEDULED | CLOSED)) == 0 && queue.isEmpty()) {
+      // a fan-out task on this connection's own thread, nothing queued before: write at once,
+      // the task flushes each connection it wrote to once at its end
+      if (t.isWritable()) {
+        write(frame);
+        if (setFlag(FLUSH_PENDING)) {
+          task.written(this);
+        }
+        return;
+      }
+    }
+    long queued = QUEUED.addAndGet(this, size);
     if (queued > limits.maxQueuedBytes()) {
       close(CloseCodes.SLOW_CONSUMER, "slow consumer");
       return;
     }
-    queue.add(json);
+    queue.add(frame);
     if (setFlag(DRAIN_SCHEDULED)) {
       t.execute(drainTask);
     }
@@ -376,16 +427,38 @@ public final class Connection implements PresenceSubscriber {
       return;
     }
     int written = 0;
+    long bytes = 0;
     while (t.isWritable()) {
-      String s = queue.poll();
-      if (s == null) {
+      Object f = queue.poll();
+      if (f == null) {
         break;
       }
-      QUEUED.addAndGet(this, -s.length());
-      t.write(s);
+      bytes += write(f);
       written++;
     }
+    if (bytes > 0) {
+      QUEUED.addAndGet(this, -bytes);
+    }
     if (written > 0) {
+      t.flush();
+    }
+  }
+
+  /** Writes a String or an {@link Outbound} to the transport; returns its size in chars. */
+  private int write(Object f) {
+    if (f instanceof String s) {
+      t.write(s);
+      return s.length();
+    }
+    Outbound o = (Outbound) f;
+    t.write(o);
+    return o.json().length();
+  }
+
+  /** Flushes what a fan-out task wrote directly (on the transport's thread, once per task). */
+  void flushWritten() {
+    clearFlag(FLUSH_PENDING);
+    if (!isClosed()) {
       t.flush();
     }
   }

@@ -143,6 +143,12 @@ public final class ConnectionRegistry implements LocalSink {
     }
   }
 
+  /** Fans out per event loop ({@link FanOut}): per-recipient work runs on each loop. */
+  @Override
+  public void batch(Runnable work) {
+    FanOut.batch(work);
+  }
+
   @Override
   public void deliver(Collection<Long> userIds, Outbound frame, long excludeDeviceId) {
     for (Long u : userIds) {

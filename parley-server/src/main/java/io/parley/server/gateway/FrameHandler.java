@@ -277,8 +277,7 @@ public final class FrameHandler {
     sent.whenComplete(
         (r, t) -> {
           if (t == null) {
-            c.ownMessage(r.message().conversationId(), r.message().seq());
-            c.send(MessageJson.ack(r.message()));
+            c.ack(r.message().conversationId(), r.message().seq(), MessageJson.ack(r.message()));
             countOut("ack");
           } else {
             Throwable cause =

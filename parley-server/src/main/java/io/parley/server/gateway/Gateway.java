@@ -112,6 +112,10 @@ public final class Gateway implements WebSocketUpgrades {
     this.gapFiller = gapFiller;
   }
 
+  GapFiller gapFiller() {
+    return gapFiller;
+  }
+
   /** Starts the heartbeat / idle sweep. */
   public void start() {
     long period = Math.max(50, cfg.heartbeatMs() / 4);

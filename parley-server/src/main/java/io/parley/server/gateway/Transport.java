@@ -1,6 +1,8 @@
 package io.parley.server.gateway;
 
+import io.parley.server.delivery.Outbound;
 import java.net.InetSocketAddress;
+import java.util.concurrent.Executor;
 
 /**
  * How a {@link Connection}'s frames reach its client: a WebSocket on a Netty channel ({@link
@@ -18,6 +20,13 @@ public interface Transport {
   /** Runs {@code task} on the writer thread. */
   void execute(Runnable task);
 
+  /**
+   * The writer thread as an executor, the same object for every transport sharing that thread (a
+   * Netty event loop), so fan-out can hand a batch of frames to each thread as one task ({@link
+   * FanOut}).
+   */
+  Executor writer();
+
   /** Runs {@code task} on the writer thread after {@code delayMs}. */
   void schedule(Runnable task, long delayMs);
 
@@ -26,6 +35,11 @@ public interface Transport {
 
   /** Writes one server frame (JSON text). */
   void write(String json);
+
+  /** Writes a shared frame; a transport may use its UTF-8 form, encoded once for all recipients. */
+  default void write(Outbound frame) {
+    write(frame.json());
+  }
 
   /** Flushes what {@link #write} buffered. */
   void flush();

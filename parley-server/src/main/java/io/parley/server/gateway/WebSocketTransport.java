@@ -1,16 +1,27 @@
 package io.parley.server.gateway;
 
-import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.parley.server.delivery.Outbound;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
-/** A WebSocket on a front-door Netty channel; its writer thread is the channel's event loop. */
+/**
+ * A WebSocket on a front-door Netty channel; its writer thread is the channel's event loop.
+ *
+ * <p>Text frames are framed here (server frames are unmasked and this gateway negotiates no
+ * extensions, so a frame is a 2–10 byte header and the UTF-8 payload) and the frames of one drain
+ * are copied into one buffer, written once per {@link #CHUNK} bytes and on {@link #flush}: one
+ * buffer and one gathering write per connection per drain instead of a frame object, an encoder
+ * pass and a buffer per frame. A shared {@link Outbound}'s payload is encoded once for all its
+ * recipients.
+ */
 // Netty writes are fire-and-forget by design: failures surface through listeners or the
 // channel closing, not through the returned futures
 @SuppressWarnings("FutureReturnValueIgnored")
@@ -20,7 +31,13 @@ final class WebSocketTransport implements Transport {
 
   private static final byte[] HB = {'h', 'b'};
 
+  /** Bytes gathered before they are handed to the channel (so writability stays accurate). */
+  static final int CHUNK = 16 * 1024;
+
+  private static final int TEXT_FIN = 0x81;
+
   private final Channel ch;
+  private ByteBuf out; // event-loop confined: frames written since the last flush
 
   WebSocketTransport(Channel ch) {
     this.ch = ch;
@@ -36,6 +53,11 @@ final class WebSocketTransport implements Transport {
   }
 
   @Override
+  public Executor writer() {
+    return ch.eventLoop();
+  }
+
+  @Override
   public void schedule(Runnable task, long delayMs) {
     ch.eventLoop().schedule(task, delayMs, TimeUnit.MILLISECONDS);
   }
@@ -47,21 +69,80 @@ final class WebSocketTransport implements Transport {
 
   @Override
   public void write(String json) {
-    ch.write(new TextWebSocketFrame(ByteBufUtil.writeUtf8(ch.alloc(), json)), ch.voidPromise());
+    // String.getBytes is intrinsic; Netty's UTF-8 writer goes byte by byte into a direct buffer
+    text(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public void write(Outbound frame) {
+    text(frame.utf8());
+  }
+
+  /** Appends a text frame with {@code payload} to the gathering buffer. */
+  private void text(byte[] payload) {
+    ByteBuf b = reserve(payload.length);
+    header(b, payload.length);
+    b.writeBytes(payload);
+    chunkDone(b);
+  }
+
+  /** The gathering buffer, with room for a frame of {@code len} payload bytes. */
+  private ByteBuf reserve(int len) {
+    ByteBuf b = out;
+    if (b == null) {
+      // most drains carry one or a few frames: start small, grow (doubling) for more
+      b = ch.alloc().directBuffer(Math.max(512, 2 * (len + 10)));
+      out = b;
+    }
+    b.ensureWritable(len + 10);
+    return b;
+  }
+
+  private static void header(ByteBuf b, int len) {
+    b.writeByte(TEXT_FIN);
+    if (len < 126) {
+      b.writeByte(len);
+    } else if (len <= 0xFFFF) {
+      b.writeByte(126);
+      b.writeShort(len);
+    } else {
+      b.writeByte(127);
+      b.writeLong(len);
+    }
+  }
+
+  /** Hands a full chunk to the channel, so the channel's writability sees it. */
+  private void chunkDone(ByteBuf b) {
+    if (b.readableBytes() >= CHUNK) {
+      out = null;
+      ch.write(b, ch.voidPromise());
+    }
+  }
+
+  /** Hands gathered frames to the channel (before any frame written directly to it). */
+  private void handOver() {
+    ByteBuf b = out;
+    if (b != null) {
+      out = null;
+      ch.write(b, ch.voidPromise());
+    }
   }
 
   @Override
   public void flush() {
+    handOver();
     ch.flush();
   }
 
   @Override
   public void ping() {
+    handOver();
     ch.writeAndFlush(new PingWebSocketFrame(Unpooled.wrappedBuffer(HB)));
   }
 
   @Override
   public void close(int code, String reason) {
+    discard();
     if (ch.isActive()) {
       ch.writeAndFlush(new CloseWebSocketFrame(code, reason));
       // a peer that does not read never receives the close frame: cut the TCP connection once
@@ -81,6 +162,7 @@ final class WebSocketTransport implements Transport {
    * the TCP connection while the peer is still sending, and it might never read the close frame.
    */
   void failProtocol(int code, String reason) {
+    discard();
     if (ch.isActive()) {
       ch.writeAndFlush(new CloseWebSocketFrame(code, reason))
           .addListener(
@@ -101,6 +183,15 @@ final class WebSocketTransport implements Transport {
       ch.writeAndFlush(f).addListener(x -> ch.close());
     } else {
       ch.close();
+    }
+  }
+
+  /** Drops frames not yet handed to the channel (the connection is closing). */
+  void discard() {
+    ByteBuf b = out;
+    if (b != null) {
+      out = null;
+      b.release();
     }
   }
 

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +55,7 @@ public final class MessageWriter implements AutoCloseable {
   private final ConcurrentLinkedQueue<PositionsJob> positions = new ConcurrentLinkedQueue<>();
   private boolean acceptingPositions = true; // guarded by positions
   private final LongAdder transactions = new LongAdder();
+  private volatile Consumer<Runnable> completionScope = Runnable::run;
 
   /** Observes each committed batch (for metrics). */
   @FunctionalInterface
@@ -74,17 +76,33 @@ public final class MessageWriter implements AutoCloseable {
   }
 
   private void complete() {
+    List<Runnable> run = new ArrayList<>();
+    Runnable runAll =
+        () -> {
+          for (Runnable r : run) {
+            try {
+              r.run();
+            } catch (RuntimeException e) {
+              log.error("message dependent failed", e);
+            }
+          }
+        };
     while (completing || !completions.isEmpty()) {
       try {
         Runnable r = completions.poll(50, TimeUnit.MILLISECONDS);
         if (r != null) {
-          r.run();
+          // every commit completed meanwhile, in order, in one scope (one fan-out batch)
+          run.add(r);
+          completions.drainTo(run, 255);
+          completionScope.accept(runAll);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
       } catch (RuntimeException e) {
         log.error("message dependent failed", e);
+      } finally {
+        run.clear();
       }
     }
   }
@@ -101,6 +119,14 @@ public final class MessageWriter implements AutoCloseable {
 
   public void setListener(BatchListener listener) {
     this.listener = listener;
+  }
+
+  /**
+   * Wraps each run of completions on the completer thread (the commits completed since the last
+   * run, in commit order), e.g. to fan their frames out as one batch ({@code LocalSink::batch}).
+   */
+  public void setCompletionScope(Consumer<Runnable> scope) {
+    this.completionScope = scope;
   }
 
   /**

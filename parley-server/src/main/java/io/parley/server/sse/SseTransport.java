@@ -2,6 +2,7 @@ package io.parley.server.sse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.protocol.Json;
+import io.parley.server.delivery.Outbound;
 import io.parley.server.gateway.Connection;
 import io.parley.server.gateway.Transport;
 import io.vertx.core.Context;
@@ -13,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;
+import java.util.concurrent.Executor;
 
 /**
  * A Server-Sent Events stream on a Vert.x response (public API only): each frame is one event whose
@@ -38,6 +40,7 @@ final class SseTransport implements Transport {
   private Connection connection;
   private Buffer pending = Buffer.buffer(256);
   private boolean ended;
+  private final Executor writer = this::execute;
 
   SseTransport(Context context, HttpServerRequest req, Map<Long, Long> start, Clock clock) {
     this.context = context;
@@ -66,6 +69,11 @@ final class SseTransport implements Transport {
   }
 
   @Override
+  public Executor writer() {
+    return writer;
+  }
+
+  @Override
   public void schedule(Runnable task, long delayMs) {
     execute(() -> context.owner().setTimer(Math.max(1, delayMs), id -> task.run()));
   }
@@ -73,6 +81,15 @@ final class SseTransport implements Transport {
   @Override
   public boolean isWritable() {
     return !ended && pending.length() < 2 * BATCH_BYTES && !res.writeQueueFull();
+  }
+
+  @Override
+  public void write(Outbound frame) {
+    if (frame.isMessage()) {
+      event(ids.next(frame.conversationId(), frame.seq()), frame.json());
+    } else {
+      write(frame.json());
+    }
   }
 
   @Override
@@ -88,8 +105,19 @@ final class SseTransport implements Transport {
         throw new IllegalStateException("unparseable message frame", e);
       }
       long conv = Long.parseLong(m.path("conversation_id").asText());
-      pending.appendString("id: ").appendString(ids.next(conv, m.path("seq").asLong()));
-      pending.appendString("\n");
+      event(ids.next(conv, m.path("seq").asLong()), json);
+    } else {
+      event(null, json);
+    }
+  }
+
+  /** Appends one event (with an {@code id:} line unless {@code id} is null). */
+  private void event(String id, String json) {
+    if (ended) {
+      return;
+    }
+    if (id != null) {
+      pending.appendString("id: ").appendString(id).appendString("\n");
     }
     pending.appendString("data: ").appendString(json, StandardCharsets.UTF_8.name());
     pending.appendString("\n\n");
