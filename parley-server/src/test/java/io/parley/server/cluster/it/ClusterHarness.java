@@ -100,14 +100,27 @@ final class ClusterHarness implements AutoCloseable {
     return started;
   }
 
-  /** Starts node {@code id} and waits until it is ready. */
+  /**
+   * Starts node {@code id} and waits until it is ready. A port from {@link #freePort} can be taken
+   * by another process before the node binds it (parallel test JVMs, ephemeral client ports): a
+   * node that dies of that is started again on another port, up to three times.
+   */
   Node start(int id) throws Exception {
-    int port = freePort();
-    Process p = spawn(env(id, port), dir.resolve("node-" + id + ".log"));
-    Node n = new Node(id, port, p, dir.resolve("node-" + id + ".log"));
-    nodes.put(id, n);
-    awaitReady(n);
-    return n;
+    Path log = dir.resolve("node-" + id + ".log");
+    for (int attempt = 1; ; attempt++) {
+      int port = freePort();
+      Node n = new Node(id, port, spawn(env(id, port), log), log);
+      nodes.put(id, n);
+      try {
+        awaitReady(n);
+        return n;
+      } catch (IllegalStateException e) {
+        if (attempt == 3 || !String.valueOf(e.getMessage()).contains("Address already in use")) {
+          throw e;
+        }
+        n.process().waitFor();
+      }
+    }
   }
 
   /** Starts a node process with {@code env}; does not wait. */
