@@ -95,15 +95,19 @@ public final class Wiring implements AutoCloseable {
 
   /** Builds on a store being opened (and migrated) concurrently with the rest of start-up. */
   static Wiring build(
-      ParleyConfig cfg, Vertx vertx, Clock clock, CompletableFuture<Stores> opening) {
+      ParleyConfig cfg,
+      Vertx vertx,
+      Clock clock,
+      CompletableFuture<Stores> opening,
+      io.parley.server.ops.StartupPhases t) {
     Stores stores;
     try {
-      stores = opening.join();
+      stores = t.time("store-wait", opening::join);
     } catch (java.util.concurrent.CompletionException e) {
       throw e.getCause() instanceof RuntimeException re ? re : e;
     }
     try {
-      return build(cfg, vertx, clock, stores);
+      return t.time("wiring", () -> build(cfg, vertx, clock, stores));
     } catch (RuntimeException e) {
       stores.close();
       throw e;
