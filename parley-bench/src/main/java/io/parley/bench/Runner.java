@@ -54,7 +54,10 @@ final class Runner {
       }
       case "storm" -> {
         try (ServerProcess p = parley("storm", false)) {
+          c.o.targetCpuSeconds = p::cpuSeconds;
           yield Scenarios.storm(new Backend.Parley("127.0.0.1", p.port), c.o);
+        } finally {
+          c.o.targetCpuSeconds = () -> Double.NaN;
         }
       }
       case "cold-start" -> coldStart();

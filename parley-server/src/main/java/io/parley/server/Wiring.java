@@ -61,6 +61,7 @@ public final class Wiring implements AutoCloseable {
   private final Mounter mounter;
   private final io.parley.server.push.PushWiring push;
   private io.parley.server.media.MediaWiring media;
+  private SyncService sync;
   private final io.parley.server.retention.RetentionWiring retention;
   private final io.parley.server.ops.OpsWiring ops;
 
@@ -211,7 +212,8 @@ public final class Wiring implements AutoCloseable {
         new SyncService(
             new io.parley.server.store.SyncQueries(stores.database()),
             visibility,
-            cfg.websocket().outboundQueueBytes() / 2);
+            cfg.websocket().outboundQueueBytes() / 2,
+            workers);
     FrameHandler frames =
         new FrameHandler(
             messaging,
@@ -339,6 +341,7 @@ public final class Wiring implements AutoCloseable {
             retention,
             ops);
     w.media = media;
+    w.sync = sync;
     return w;
   }
 
@@ -412,6 +415,14 @@ public final class Wiring implements AutoCloseable {
     }
     if (media != null) {
       media.close();
+    }
+    if (sync != null) {
+      try {
+        sync.close(); // receipt watermarks not written yet
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(Wiring.class)
+            .warn("receipt watermarks: {}", e.toString());
+      }
     }
     workers.shutdown();
     try {

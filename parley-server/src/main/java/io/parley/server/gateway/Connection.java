@@ -45,6 +45,10 @@ public final class Connection {
       AtomicIntegerFieldUpdater.newUpdater(Connection.class, "flags");
   private static final AtomicLongFieldUpdater<Connection> QUEUED =
       AtomicLongFieldUpdater.newUpdater(Connection.class, "queuedBytes");
+  private static final java.util.concurrent.atomic.AtomicReferenceFieldUpdater<Connection, Runnable>
+      WHEN_DRAINED =
+          java.util.concurrent.atomic.AtomicReferenceFieldUpdater.newUpdater(
+              Connection.class, Runnable.class, "whenDrained");
 
   /** Settings shared by every connection of a node. */
   public record Limits(long maxQueuedBytes, int maxSyncBuffer) {}
@@ -59,6 +63,7 @@ public final class Connection {
   private volatile long queuedBytes;
   private volatile int flags;
   private volatile Runnable onGone;
+  private volatile Runnable whenDrained;
 
   private volatile boolean syncing = true;
   private ArrayDeque<Outbound> syncBuffer; // guarded by this, null unless frames are parked
@@ -103,6 +108,26 @@ public final class Connection {
 
   long queuedBytes() {
     return queuedBytes;
+  }
+
+  /**
+   * Runs {@code then} once, when every frame queued so far has been handed to the transport or the
+   * connection is closed (at once, on this thread, if that is already so); else on the transport's
+   * thread, so it must only hand work on. One at a time (a backlog replay waiting for a slow
+   * client).
+   */
+  void whenDrained(Runnable then) {
+    whenDrained = then;
+    if (queue.isEmpty() || isClosed()) {
+      fireDrained();
+    }
+  }
+
+  private void fireDrained() {
+    Runnable r = WHEN_DRAINED.getAndSet(this, null);
+    if (r != null) {
+      r.run();
+    }
   }
 
   long lastActivity() {
@@ -335,6 +360,9 @@ public final class Connection {
     if (written > 0) {
       t.flush();
     }
+    if (whenDrained != null && queue.isEmpty()) {
+      fireDrained();
+    }
   }
 
   /** Closes the socket with a code (idempotent); queued frames are dropped. */
@@ -342,6 +370,7 @@ public final class Connection {
     if (setFlag(CLOSED)) {
       queue.clear();
       QUEUED.set(this, 0);
+      fireDrained();
       t.execute(
           () -> {
             if (setFlag(CLOSE_SENT)) {
@@ -364,6 +393,7 @@ public final class Connection {
     setFlag(CLOSED);
     queue.clear();
     QUEUED.set(this, 0);
+    fireDrained();
     return setFlag(CLOSE_SENT);
   }
 
@@ -377,6 +407,7 @@ public final class Connection {
     setFlag(CLOSED);
     queue.clear();
     QUEUED.set(this, 0);
+    fireDrained();
     synchronized (this) {
       syncBuffer = null;
     }

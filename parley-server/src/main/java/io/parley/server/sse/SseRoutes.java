@@ -3,6 +3,7 @@ package io.parley.server.sse;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.protocol.Frames;
 import io.parley.protocol.Json;
+import io.parley.server.abuse.ConnectionAdmission;
 import io.parley.server.api.ApiException;
 import io.parley.server.api.Authenticator;
 import io.parley.server.api.Fields;
@@ -143,7 +144,7 @@ public final class SseRoutes {
               if (ar.failed()) {
                 Http.fail(ctx, ar.cause());
               } else {
-                open(context, req, ar.result().getKey(), ar.result().getValue());
+                open(ctx, context, req, ar.result().getKey(), ar.result().getValue());
               }
             });
   }
@@ -167,9 +168,27 @@ public final class SseRoutes {
     return out;
   }
 
-  private void open(Context context, HttpServerRequest req, Principal p, Map<Long, Long> start) {
+  private void open(
+      RoutingContext ctx,
+      Context context,
+      HttpServerRequest req,
+      Principal p,
+      Map<Long, Long> start) {
     HttpServerResponse res = req.response();
     if (res.closed() || res.ended()) {
+      return;
+    }
+    // the WebSocket's connection caps per device and user, and connects per address (F14)
+    ConnectionAdmission.Decision admitted =
+        gateway.admission(
+            req.remoteAddress() == null ? null : req.remoteAddress().hostAddress(), p);
+    if (!admitted.admitted()) {
+      Http.fail(
+          ctx,
+          new ApiException(
+              io.parley.protocol.ErrorCode.RATE_LIMITED,
+              admitted.reason(),
+              admitted.retryAfterMs() > 0 ? admitted.retryAfterMs() : null));
       return;
     }
     res.setChunked(true)
@@ -181,7 +200,7 @@ public final class SseRoutes {
     t.bind(c);
     // headers and a reconnect delay go out at once, before the hello
     res.write("retry: 1000\n\n");
-    gateway.admit(c, start);
+    gateway.admitCounted(c, start);
   }
 
   private Response typing(RoutingContext ctx) {
