@@ -293,6 +293,7 @@ final class Scenarios {
       json.put("missed_per_client", m);
       json.put("connected_and_synced", cr.ok());
       json.put("failed", cr.failed());
+      json.put("connect_errors", cr.errors());
       json.put("clients_with_all_messages", complete);
       json.put("delivered", rt.received.sum());
       json.put("lost", Math.max(0, total - rt.received.sum()));
