@@ -38,6 +38,21 @@ final class Nodes implements AutoCloseable {
   static Nodes start(
       BenchMain.Cli c, String name, int count, boolean cluster, IntFunction<List<String>> jvm)
       throws Exception {
+    return start(c, name, count, cluster, jvm, null);
+  }
+
+  /** As above; a single node runs on the data directory {@code data} (null: a new one). */
+  static Nodes start(
+      BenchMain.Cli c,
+      String name,
+      int count,
+      boolean cluster,
+      IntFunction<List<String>> jvm,
+      Path data)
+      throws Exception {
+    if (data != null && count != 1) {
+      throw new IllegalArgumentException("a given data directory is for one node");
+    }
     String store = cluster ? "postgres" : c.store;
     Nodes ns = new Nodes(cluster, store, c.serverCpus);
     try {
@@ -48,7 +63,7 @@ final class Nodes implements AutoCloseable {
         ns.keys = RedisKeys.create(c.redisUrl);
       }
       for (int i = 0; i < count; i++) {
-        ns.startNode(c, name, i, jvm.apply(i));
+        ns.startNode(c, name, i, jvm.apply(i), data);
       }
       return ns;
     } catch (Exception | Error e) {
@@ -57,9 +72,13 @@ final class Nodes implements AutoCloseable {
     }
   }
 
-  private void startNode(BenchMain.Cli c, String name, int i, List<String> jvm) throws Exception {
+  private void startNode(BenchMain.Cli c, String name, int i, List<String> jvm, Path given)
+      throws Exception {
     String label = cluster ? name + "-node" + (i + 1) : name;
-    Path data = Files.createDirectories(c.out.resolve("data-" + label + "-" + System.nanoTime()));
+    Path data =
+        given != null
+            ? given
+            : Files.createDirectories(c.out.resolve("data-" + label + "-" + System.nanoTime()));
     int port = ServerProcess.freePort();
     Map<String, String> env = ServerProcess.parleyEnv(data.toAbsolutePath(), port, store);
     if (db != null) {

@@ -289,16 +289,25 @@ final class Scenarios {
         cs.add(new BenchClient(i, users.get(i)[0], users.get(i)[1]));
       }
       Traffic rt = new Traffic();
+      double cpu0 = o.targetCpuSeconds.getAsDouble();
+      double gen0 = ServerProcess.cpuSecondsOf(ProcessHandle.current().pid());
       long s0 = System.nanoTime();
       Load.ConnectResult cr =
           load.connectAll(cs, rt, Math.max(o.connectInFlight, c), x -> x.synced, 300_000);
       Load.awaitCondition(() -> rt.received.sum() >= total, 120_000);
       double storm = (System.nanoTime() - s0) / 1e9;
+      double cpu = o.targetCpuSeconds.getAsDouble() - cpu0;
+      double gen = ServerProcess.cpuSecondsOf(ProcessHandle.current().pid()) - gen0;
+      // CPU is robust on a shared machine where wall time is not
+      json.put("server_cpu_s", round3(cpu));
+      json.put("server_cpu_ms_per_connect", round3(cpu * 1000 / c));
+      json.put("generator_cpu_s", round3(gen));
       long complete = cs.stream().filter(x -> x.synced && x.received == m).count();
       json.put("clients", c);
       json.put("missed_per_client", m);
       json.put("connected_and_synced", cr.ok());
       json.put("failed", cr.failed());
+      json.put("connect_errors", cr.errors());
       json.put("clients_with_all_messages", complete);
       json.put("delivered", rt.received.sum());
       json.put("lost", Math.max(0, total - rt.received.sum()));

@@ -104,13 +104,16 @@ final class ServerProcess implements AutoCloseable {
     }
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmArgs);
-    Path logback = log.resolveSibling("server-logback.xml");
-    if (!Files.exists(logback)) {
-      try (var in = ServerProcess.class.getResourceAsStream("/server-logback.xml")) {
-        Files.copy(in, logback);
+    if (!"io.parley.server.Main".equals(mainClass)) {
+      // a Parley node configures its own logging (INFO, async) as in production
+      Path logback = log.resolveSibling("server-logback.xml");
+      if (!Files.exists(logback)) {
+        try (var in = ServerProcess.class.getResourceAsStream("/server-logback.xml")) {
+          Files.copy(in, logback);
+        }
       }
+      cmd.add("-Dlogback.configurationFile=" + logback);
     }
-    cmd.add("-Dlogback.configurationFile=" + logback);
     Path serverJar = "io.parley.server.Main".equals(mainClass) ? shadedServerJar() : null;
     if (serverJar != null) {
       // the production artifact, as bin/parley runs it (and class-data sharing needs jars only)

@@ -108,6 +108,10 @@ final class Summary {
           .append(v(at(s, "cold-start", "median_ms")))
           .append(" ms (runs ")
           .append(v(at(s, "cold-start", "runs_ms")))
+          .append("); restart on existing data: median ")
+          .append(v(at(s, "cold-start", "restart", "median_ms")))
+          .append(" ms (runs ")
+          .append(v(at(s, "cold-start", "restart", "runs_ms")))
           .append(") | | | ≤ 1 s |\n");
     }
     if (at(s, "scaling", "markdown") != null) {

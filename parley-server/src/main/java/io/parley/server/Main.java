@@ -2,6 +2,7 @@ package io.parley.server;
 
 import io.parley.server.config.ConfigLoader;
 import io.parley.server.config.ParleyConfig;
+import io.parley.server.ops.StartupPhases;
 import java.nio.file.Path;
 
 /** Starts a node: {@code java -jar parley-server.jar [--config parley.yaml]}. */
@@ -21,8 +22,18 @@ public final class Main {
       }
     }
     long t0 = System.nanoTime();
-    ParleyConfig cfg = ConfigLoader.fromEnvironment(file);
-    ParleyNode node = ParleyNode.start(cfg);
+    StartupPhases phases = new StartupPhases();
+    // Vert.x and the SQLite library load on other threads while the configuration is read
+    ParleyNode.HeadStart head = new ParleyNode.HeadStart(phases);
+    ParleyConfig cfg;
+    try {
+      Path configFile = file;
+      cfg = phases.time("config", () -> ConfigLoader.fromEnvironment(configFile));
+    } catch (RuntimeException e) {
+      head.close();
+      throw e;
+    }
+    ParleyNode node = ParleyNode.start(cfg, java.time.Clock.systemUTC(), phases, head);
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "parley-shutdown"));
     String host = cfg.server().host().equals("0.0.0.0") ? "localhost" : cfg.server().host();
     String store =

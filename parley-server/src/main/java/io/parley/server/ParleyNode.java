@@ -3,6 +3,7 @@ package io.parley.server;
 import io.parley.server.config.ParleyConfig;
 import io.parley.server.edge.EdgeServer;
 import io.parley.server.http.Http;
+import io.parley.server.ops.StartupPhases;
 import io.parley.server.store.Stores;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -52,15 +53,69 @@ public final class ParleyNode implements AutoCloseable {
   }
 
   public static ParleyNode start(ParleyConfig config, Clock clock) {
-    // cluster settings are checked before anything opens (e.g. cluster mode needs PostgreSQL)
-    io.parley.server.cluster.ClusterConfig.validate(config);
-    // the store opens and migrates while Vert.x starts
-    CompletableFuture<Stores> opening =
-        CompletableFuture.supplyAsync(() -> Stores.open(config.store()));
-    Vertx vertx = Vertx.vertx();
+    StartupPhases t = new StartupPhases();
+    return start(config, clock, t, new HeadStart(t));
+  }
+
+  /**
+   * The start-up work that needs no configuration, begun before the configuration is read (it runs
+   * on other threads meanwhile): Vert.x with its event loops, and the SQLite native library. Handed
+   * to {@link #start(ParleyConfig, Clock, StartupPhases, HeadStart)}, or closed if no node starts.
+   */
+  public static final class HeadStart implements AutoCloseable {
+    private final CompletableFuture<Vertx> vertx;
+
+    public HeadStart(StartupPhases t) {
+      vertx = async("parley-start-vertx", () -> t.time("vertx", Vertx::vertx));
+      Thread.ofPlatform()
+          .name("parley-start-preload")
+          .daemon()
+          .start(() -> t.run("sqlite-native", Stores::preload));
+    }
+
+    Vertx vertx(StartupPhases t) {
+      return t.time("vertx-wait", vertx::join);
+    }
+
+    @Override
+    public void close() {
+      try {
+        vertx.join().close();
+      } catch (RuntimeException e) {
+        // Vert.x did not start: nothing to close
+      }
+    }
+  }
+
+  /** Runs {@code work} on a new daemon thread (the common pool may have a single thread). */
+  private static <T> CompletableFuture<T> async(
+      String thread, java.util.function.Supplier<T> work) {
+    return CompletableFuture.supplyAsync(
+        work, r -> Thread.ofPlatform().name(thread).daemon().start(r));
+  }
+
+  /**
+   * Builds and starts a node on {@code head}'s Vert.x, timing its phases in {@code t}; logs one
+   * INFO line with them when it listens.
+   */
+  public static ParleyNode start(
+      ParleyConfig config, Clock clock, StartupPhases t, HeadStart head) {
+    Vertx vertx;
+    CompletableFuture<Stores> opening;
+    try {
+      // cluster settings are checked before anything opens (e.g. cluster mode needs PostgreSQL)
+      io.parley.server.cluster.ClusterConfig.validate(config);
+      // the store opens and migrates while Vert.x starts and the features are wired
+      opening =
+          async("parley-start-store", () -> t.time("store", () -> Stores.open(config.store(), t)));
+      vertx = head.vertx(t);
+    } catch (RuntimeException e) {
+      head.close();
+      throw e;
+    }
     Wiring w;
     try {
-      w = Wiring.build(config, vertx, clock, opening);
+      w = Wiring.build(config, vertx, clock, opening, t);
     } catch (RuntimeException e) {
       vertx.close();
       throw e;
@@ -74,13 +129,15 @@ public final class ParleyNode implements AutoCloseable {
       // Vert.x shares one listening socket among servers with the same host and port; a
       // negative port means one random port shared by all instances (port 0 would give each
       // instance its own).
+      long deploying = System.nanoTime();
       vertx
           .deployVerticle(
               () -> new HttpVerticle(config, w, -1, servers),
               new DeploymentOptions().setInstances(loops))
           .await(30, TimeUnit.SECONDS);
+      t.record("http", System.nanoTime() - deploying);
       // the public port: WebSocket upgrades served on Netty directly, the rest relayed to Vert.x
-      edge = edge(config, loops, servers.get(0).actualPort(), w);
+      edge = t.time("edge", () -> edge(config, loops, servers.get(0).actualPort(), w));
     } catch (Exception e) {
       w.close();
       vertx.close();
@@ -93,10 +150,14 @@ public final class ParleyNode implements AutoCloseable {
       w.cluster().onIdLost(() -> new Thread(node::close, "parley-id-lost").start());
     }
     log.info(
-        "Parley node {} listening on port {} ({} event loops)",
+        "Parley node {} listening on port {} ({} event loops); started in {} ms after {} ms of JVM"
+            + " start-up, phases in ms: {}",
         config.node().id(),
         node.port(),
-        loops);
+        loops,
+        t.elapsedMs(),
+        t.jvmMs(),
+        t.summary());
     return node;
   }
 

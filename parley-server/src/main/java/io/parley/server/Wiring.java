@@ -63,6 +63,7 @@ public final class Wiring implements AutoCloseable {
   private final Mounter mounter;
   private final io.parley.server.push.PushWiring push;
   private io.parley.server.media.MediaWiring media;
+  private SyncService sync;
   private final io.parley.server.retention.RetentionWiring retention;
   private final io.parley.server.ops.OpsWiring ops;
   private PresenceWiring presence;
@@ -98,15 +99,19 @@ public final class Wiring implements AutoCloseable {
 
   /** Builds on a store being opened (and migrated) concurrently with the rest of start-up. */
   static Wiring build(
-      ParleyConfig cfg, Vertx vertx, Clock clock, CompletableFuture<Stores> opening) {
+      ParleyConfig cfg,
+      Vertx vertx,
+      Clock clock,
+      CompletableFuture<Stores> opening,
+      io.parley.server.ops.StartupPhases t) {
     Stores stores;
     try {
-      stores = opening.join();
+      stores = t.time("store-wait", opening::join);
     } catch (java.util.concurrent.CompletionException e) {
       throw e.getCause() instanceof RuntimeException re ? re : e;
     }
     try {
-      return build(cfg, vertx, clock, stores);
+      return t.time("wiring", () -> build(cfg, vertx, clock, stores));
     } catch (RuntimeException e) {
       stores.close();
       throw e;
@@ -237,7 +242,8 @@ public final class Wiring implements AutoCloseable {
         new SyncService(
             new io.parley.server.store.SyncQueries(stores.database()),
             visibility,
-            cfg.websocket().outboundQueueBytes() / 2);
+            cfg.websocket().outboundQueueBytes() / 2,
+            workers);
     FrameHandler frames =
         new FrameHandler(
             messaging,
@@ -392,6 +398,7 @@ public final class Wiring implements AutoCloseable {
             ops);
     w.media = media;
     w.presence = presenceWiring;
+    w.sync = sync;
     return w;
   }
 
@@ -496,6 +503,14 @@ public final class Wiring implements AutoCloseable {
     }
     if (media != null) {
       media.close();
+    }
+    if (sync != null) {
+      try {
+        sync.close(); // receipt watermarks not written yet
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(Wiring.class)
+            .warn("receipt watermarks: {}", e.toString());
+      }
     }
     workers.shutdown();
     try {

@@ -48,6 +48,10 @@ public final class Connection implements PresenceSubscriber {
       AtomicIntegerFieldUpdater.newUpdater(Connection.class, "flags");
   private static final AtomicLongFieldUpdater<Connection> QUEUED =
       AtomicLongFieldUpdater.newUpdater(Connection.class, "queuedBytes");
+  private static final java.util.concurrent.atomic.AtomicReferenceFieldUpdater<Connection, Runnable>
+      WHEN_DRAINED =
+          java.util.concurrent.atomic.AtomicReferenceFieldUpdater.newUpdater(
+              Connection.class, Runnable.class, "whenDrained");
 
   /** Settings shared by every connection of a node. */
   public record Limits(long maxQueuedBytes, int maxSyncBuffer) {}
@@ -63,6 +67,7 @@ public final class Connection implements PresenceSubscriber {
   private volatile long queuedBytes;
   private volatile int flags;
   private volatile Runnable onGone;
+  private volatile Runnable whenDrained;
 
   private volatile boolean syncing = true;
   private ArrayDeque<Outbound> syncBuffer; // guarded by this, null unless frames are parked
@@ -109,6 +114,26 @@ public final class Connection implements PresenceSubscriber {
 
   long queuedBytes() {
     return queuedBytes;
+  }
+
+  /**
+   * Runs {@code then} once, when every frame queued so far has been handed to the transport or the
+   * connection is closed (at once, on this thread, if that is already so); else on the transport's
+   * thread, so it must only hand work on. One at a time (a backlog replay waiting for a slow
+   * client).
+   */
+  void whenDrained(Runnable then) {
+    whenDrained = then;
+    if (queue.isEmpty() || isClosed()) {
+      fireDrained();
+    }
+  }
+
+  private void fireDrained() {
+    Runnable r = WHEN_DRAINED.getAndSet(this, null);
+    if (r != null) {
+      r.run();
+    }
   }
 
   long lastActivity() {
@@ -442,6 +467,9 @@ public final class Connection implements PresenceSubscriber {
     if (written > 0) {
       t.flush();
     }
+    if (whenDrained != null && queue.isEmpty()) {
+      fireDrained();
+    }
   }
 
   /** Writes a String or an {@link Outbound} to the transport; returns its size in chars. */
@@ -468,6 +496,7 @@ public final class Connection implements PresenceSubscriber {
     if (setFlag(CLOSED)) {
       queue.clear();
       QUEUED.set(this, 0);
+      fireDrained();
       t.execute(
           () -> {
             if (setFlag(CLOSE_SENT)) {
@@ -490,6 +519,7 @@ public final class Connection implements PresenceSubscriber {
     setFlag(CLOSED);
     queue.clear();
     QUEUED.set(this, 0);
+    fireDrained();
     return setFlag(CLOSE_SENT);
   }
 
@@ -503,6 +533,7 @@ public final class Connection implements PresenceSubscriber {
     setFlag(CLOSED);
     queue.clear();
     QUEUED.set(this, 0);
+    fireDrained();
     synchronized (this) {
       syncBuffer = null;
     }

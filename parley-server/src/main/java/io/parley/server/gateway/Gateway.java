@@ -31,6 +31,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
@@ -307,6 +308,32 @@ public final class Gateway implements WebSocketUpgrades {
    * Connection#gone()} when it ends.
    */
   public void admit(Connection c, Map<Long, Long> resumeAfter) {
+    admit(c, resumeAfter, () -> {});
+  }
+
+  /**
+   * The connection caps and per-address connects ({@link ConnectionAdmission}) for a transport
+   * other than the WebSocket (SSE), applied like the WebSocket's: a refused connection must not be
+   * opened; an admitted one (counted now) must be opened with {@link #admitCounted}, which releases
+   * it when it is gone.
+   *
+   * @param ip the client's address
+   */
+  public CompletionStage<ConnectionAdmission.Decision> admission(String ip, Principal p) {
+    return admission.admit(ip, p.userId(), p.deviceId());
+  }
+
+  /** Gives back an admission that {@link #admission} granted but that was not opened. */
+  public void releaseAdmission(Principal p) {
+    admission.release(p.userId(), p.deviceId());
+  }
+
+  /** {@link #admit(Connection, Map)} for a connection {@link #admission} admitted. */
+  public void admitCounted(Connection c, Map<Long, Long> resumeAfter) {
+    admit(c, resumeAfter, () -> admission.release(c.userId(), c.deviceId()));
+  }
+
+  private void admit(Connection c, Map<Long, Long> resumeAfter, Runnable released) {
     c.send(
         Json.write(
             new Frames.Hello(
@@ -315,18 +342,18 @@ public final class Gateway implements WebSocketUpgrades {
                 nodeId,
                 cfg.heartbeatMs())));
     int count = registry.add(c);
-    c.onGone(() -> presence.disconnected(c, registry.remove(c)));
-    presence.connected(c.userId(), count);
-    workers.execute(
+    c.onGone(
         () -> {
-          try {
-            sync.replay(c, resumeAfter);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          } catch (RuntimeException e) {
-            log.error("backlog replay failed for device {}", c.deviceId(), e);
-            c.close(CloseCodes.RESTARTING, "replay failed, reconnect");
-          }
+          presence.disconnected(c, registry.remove(c));
+          released.run();
+        });
+    presence.connected(c.userId(), count);
+    sync.start(
+        c,
+        resumeAfter,
+        e -> {
+          log.error("backlog replay failed for device {}", c.deviceId(), e);
+          c.close(CloseCodes.RESTARTING, "replay failed, reconnect");
         });
   }
 

@@ -3,6 +3,7 @@ package io.parley.server.sse;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.protocol.Frames;
 import io.parley.protocol.Json;
+import io.parley.server.abuse.ConnectionAdmission;
 import io.parley.server.api.ApiException;
 import io.parley.server.api.Authenticator;
 import io.parley.server.api.Fields;
@@ -143,7 +144,7 @@ public final class SseRoutes {
               if (ar.failed()) {
                 Http.fail(ctx, ar.cause());
               } else {
-                open(context, req, ar.result().getKey(), ar.result().getValue());
+                open(ctx, context, req, ar.result().getKey(), ar.result().getValue());
               }
             });
   }
@@ -167,9 +168,51 @@ public final class SseRoutes {
     return out;
   }
 
-  private void open(Context context, HttpServerRequest req, Principal p, Map<Long, Long> start) {
+  private void open(
+      RoutingContext ctx,
+      Context context,
+      HttpServerRequest req,
+      Principal p,
+      Map<Long, Long> start) {
     HttpServerResponse res = req.response();
     if (res.closed() || res.ended()) {
+      return;
+    }
+    // the WebSocket's connection caps per device and user, and connects per address (F14); the
+    // decision may come from Redis (cluster mode): continue on this request's context
+    gateway
+        .admission(req.remoteAddress() == null ? null : req.remoteAddress().hostAddress(), p)
+        .whenComplete(
+            (admitted, err) ->
+                context.runOnContext(v -> openAdmitted(ctx, context, req, p, start, admitted)));
+  }
+
+  private void openAdmitted(
+      RoutingContext ctx,
+      Context context,
+      HttpServerRequest req,
+      Principal p,
+      Map<Long, Long> start,
+      ConnectionAdmission.Decision admitted) {
+    if (admitted == null) {
+      Http.fail(
+          ctx,
+          new ApiException(
+              io.parley.protocol.ErrorCode.UNAVAILABLE, "connection admission failed"));
+      return;
+    }
+    if (!admitted.admitted()) {
+      Http.fail(
+          ctx,
+          new ApiException(
+              io.parley.protocol.ErrorCode.RATE_LIMITED,
+              admitted.reason(),
+              admitted.retryAfterMs() > 0 ? admitted.retryAfterMs() : null));
+      return;
+    }
+    HttpServerResponse res = req.response();
+    if (res.closed() || res.ended()) {
+      gateway.releaseAdmission(p); // the client left while the decision was on its way
       return;
     }
     res.setChunked(true)
@@ -181,7 +224,7 @@ public final class SseRoutes {
     t.bind(c);
     // headers and a reconnect delay go out at once, before the hello
     res.write("retry: 1000\n\n");
-    gateway.admit(c, start);
+    gateway.admitCounted(c, start);
   }
 
   private Response typing(RoutingContext ctx) {

@@ -3,6 +3,7 @@ package io.parley.server.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.parley.server.config.ParleyConfig;
+import io.parley.server.ops.StartupPhases;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,16 +12,14 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Locale;
 import java.util.concurrent.locks.ReentrantLock;
-import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
  * The relational database behind the stores: SQLite (embedded, default) or PostgreSQL (cluster).
  *
- * <p>Opening runs the Flyway migrations of the dialect ({@code db/migration/sqlite} or {@code
- * db/migration/postgresql}). All access goes through {@link #read} (auto-commit, may run
+ * <p>Opening runs the migrations of the dialect ({@link Migrations}: {@code db/migration/sqlite} or
+ * {@code db/migration/postgresql}). All access goes through {@link #read} (auto-commit, may run
  * concurrently) and {@link #write} (one transaction, committed before it returns).
  *
  * <p><b>SQLite</b>: the file {@code <data_dir>/<sqlite_file>} in WAL mode with {@code
@@ -98,13 +97,18 @@ public final class Database implements Closeable {
 
   /** Opens (creating and migrating if needed) the database configured by {@code cfg}. */
   public static Database open(ParleyConfig.Store cfg) {
+    return open(cfg, new StartupPhases());
+  }
+
+  /** Like {@link #open(ParleyConfig.Store)}, timing its phases (migrations, pool) in {@code t}. */
+  public static Database open(ParleyConfig.Store cfg, StartupPhases t) {
     return switch (Dialect.of(cfg.type())) {
-      case SQLITE -> openSqlite(cfg);
-      case POSTGRES -> openPostgres(cfg);
+      case SQLITE -> openSqlite(cfg, t);
+      case POSTGRES -> openPostgres(cfg, t);
     };
   }
 
-  private static Database openSqlite(ParleyConfig.Store cfg) {
+  private static Database openSqlite(ParleyConfig.Store cfg, StartupPhases t) {
     Path dir = Path.of(cfg.dataDir() == null ? "./data" : cfg.dataDir());
     Path file = dir.resolve(cfg.sqliteFile() == null ? "parley.db" : cfg.sqliteFile());
     try {
@@ -126,8 +130,10 @@ public final class Database implements Closeable {
     Connection writer = null;
     HikariDataSource readers = null;
     try {
+      long opened = System.nanoTime();
       writer = ds.getConnection();
-      migrate(ds, "sqlite");
+      t.record("sqlite-open", System.nanoTime() - opened);
+      Migrations.migrate(ds, "sqlite", t);
       writer.setAutoCommit(false);
 
       HikariConfig hc = new HikariConfig();
@@ -136,7 +142,7 @@ public final class Database implements Closeable {
       hc.setMaximumPoolSize(Math.max(1, Math.min(cfg.poolSize(), SQLITE_MAX_READERS)));
       hc.setMinimumIdle(1);
       hc.setConnectionInitSql("PRAGMA query_only = true");
-      readers = new HikariDataSource(hc);
+      readers = t.time("read-pool", () -> new HikariDataSource(hc));
       Database db = new Database(Dialect.SQLITE, readers, writer);
       db.sqliteFile = file;
       return db;
@@ -149,7 +155,7 @@ public final class Database implements Closeable {
     }
   }
 
-  private static Database openPostgres(ParleyConfig.Store cfg) {
+  private static Database openPostgres(ParleyConfig.Store cfg, StartupPhases t) {
     HikariConfig hc = new HikariConfig();
     hc.setPoolName("parley-pg");
     hc.setJdbcUrl(cfg.postgresUrl());
@@ -159,22 +165,14 @@ public final class Database implements Closeable {
     }
     hc.setMaximumPoolSize(Math.max(2, cfg.poolSize()));
     hc.addDataSourceProperty("reWriteBatchedInserts", "true");
-    HikariDataSource pool = new HikariDataSource(hc);
+    HikariDataSource pool = t.time("pool", () -> new HikariDataSource(hc));
     try {
-      migrate(pool, "postgresql");
+      Migrations.migrate(pool, "postgresql", t);
     } catch (RuntimeException e) {
       pool.close();
       throw e;
     }
     return new Database(Dialect.POSTGRES, pool, null);
-  }
-
-  private static void migrate(DataSource ds, String folder) {
-    Flyway.configure()
-        .dataSource(ds)
-        .locations("classpath:db/migration/" + folder)
-        .load()
-        .migrate();
   }
 
   /**

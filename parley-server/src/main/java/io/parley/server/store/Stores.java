@@ -15,7 +15,12 @@ public record Stores(
 
   /** Opens and migrates the configured database and builds the stores of its dialect. */
   public static Stores open(ParleyConfig.Store cfg) {
-    Database db = Database.open(cfg);
+    return open(cfg, new io.parley.server.ops.StartupPhases());
+  }
+
+  /** Like {@link #open(ParleyConfig.Store)}, timing its phases in {@code t}. */
+  public static Stores open(ParleyConfig.Store cfg, io.parley.server.ops.StartupPhases t) {
+    Database db = Database.open(cfg, t);
     return switch (db.dialect()) {
       case SQLITE ->
           new Stores(
@@ -30,6 +35,18 @@ public record Stores(
               new PostgresConversationStore(db),
               new PostgresMessageStore(db));
     };
+  }
+
+  /**
+   * Loads the SQLite native library (extracted from the jar and checked on every start), so a start
+   * can do it while it reads its configuration.
+   */
+  public static void preload() {
+    try {
+      org.sqlite.SQLiteJDBCLoader.initialize();
+    } catch (Exception e) {
+      // opening the store reports it
+    }
   }
 
   /** The same stores with {@code messages} instead (e.g. a metered wrapper). */

@@ -92,17 +92,28 @@ public final class SyncQueries {
 
   /** Records that the device received the receipt positions as of {@code at} (epoch ms). */
   public void markSynced(long deviceId, long at) {
+    markSynced(java.util.Map.of(deviceId, at));
+  }
+
+  /**
+   * Records many devices' watermarks (device id to epoch ms) in one transaction; a watermark never
+   * moves back.
+   */
+  public void markSynced(java.util.Map<Long, Long> watermarks) {
+    if (watermarks.isEmpty()) {
+      return;
+    }
     db.write(
         c -> {
           try (PreparedStatement ps =
-              Sql.bind(
-                  c.prepareStatement(
-                      "UPDATE devices SET receipts_synced_at = ?"
-                          + " WHERE id = ? AND receipts_synced_at < ?"),
-                  at,
-                  deviceId,
-                  at)) {
-            return ps.executeUpdate();
+              c.prepareStatement(
+                  "UPDATE devices SET receipts_synced_at = ?"
+                      + " WHERE id = ? AND receipts_synced_at < ?")) {
+            for (var e : watermarks.entrySet()) {
+              Sql.bind(ps, e.getValue(), e.getKey(), e.getValue());
+              ps.addBatch();
+            }
+            return ps.executeBatch().length;
           }
         });
   }

@@ -1,0 +1,129 @@
+package io.parley.server.store;
+
+import io.parley.server.ops.StartupPhases;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.JarURLConnection;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Enumeration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+
+/**
+ * Schema migrations of a dialect ({@code db/migration/<folder>}, Flyway's {@code V<version>__*.sql}
+ * files). Flyway runs when the database lacks any of them (a new node, an upgrade). When the schema
+ * history already records every versioned migration on the classpath as applied successfully (a
+ * restart), Flyway is not started at all: its set-up, classpath scan and validation cost more than
+ * the rest of opening the store. Skipped on restart means Flyway's checksum validation of applied
+ * scripts only runs when there is something to migrate (the scripts of a release never change).
+ */
+final class Migrations {
+  private static final String HISTORY = "flyway_schema_history";
+
+  private Migrations() {}
+
+  /** Brings the schema up to date; times {@code migrations} (or {@code migrations-check}). */
+  static void migrate(DataSource ds, String folder, StartupPhases t) {
+    String location = "db/migration/" + folder;
+    boolean current = t.time("migrations-check", () -> isCurrent(ds, location));
+    if (current) {
+      return;
+    }
+    t.run(
+        "migrations",
+        () ->
+            Flyway.configure().dataSource(ds).locations("classpath:" + location).load().migrate());
+  }
+
+  /** True if every versioned script under {@code location} is recorded as applied. */
+  static boolean isCurrent(DataSource ds, String location) {
+    Set<String> available = available(location);
+    if (available.isEmpty() || available.contains(null)) {
+      return false; // nothing found, or a script that is not V<version>__ (repeatable): Flyway
+    }
+    Set<String> applied = applied(ds);
+    return applied != null && applied.containsAll(available);
+  }
+
+  /**
+   * Versions of the {@code V<version>__*.sql} scripts under {@code location} on the classpath
+   * (directories and jars); {@code null} in the set for any other {@code .sql} file.
+   */
+  static Set<String> available(String location) {
+    Set<String> versions = new HashSet<>();
+    try {
+      Enumeration<URL> roots = Migrations.class.getClassLoader().getResources(location);
+      while (roots.hasMoreElements()) {
+        URL root = roots.nextElement();
+        if (root.getProtocol().equals("jar")) {
+          JarFile jar = ((JarURLConnection) root.openConnection()).getJarFile();
+          String prefix = location + "/";
+          for (Enumeration<JarEntry> es = jar.entries(); es.hasMoreElements(); ) {
+            String name = es.nextElement().getName();
+            if (name.startsWith(prefix) && name.indexOf('/', prefix.length()) < 0) {
+              add(versions, name.substring(prefix.length()));
+            }
+          }
+        } else if (root.getProtocol().equals("file")) {
+          try (Stream<Path> files = Files.list(Path.of(root.toURI()))) {
+            files.forEach(f -> add(versions, f.getFileName().toString()));
+          }
+        } else {
+          versions.add(null); // unknown kind of classpath entry: let Flyway look
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + location, e);
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException("cannot list " + location, e);
+    }
+    return versions;
+  }
+
+  private static void add(Set<String> versions, String file) {
+    if (!file.endsWith(".sql")) {
+      return;
+    }
+    int sep = file.indexOf("__");
+    if (file.startsWith("V") && sep > 1) {
+      versions.add(file.substring(1, sep).replace('_', '.'));
+    } else {
+      versions.add(null);
+    }
+  }
+
+  /**
+   * Versions recorded as applied, or null if there is no history yet or any entry failed (Flyway
+   * decides then).
+   */
+  private static Set<String> applied(DataSource ds) {
+    Set<String> versions = new HashSet<>();
+    try (Connection c = ds.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT version, success FROM " + HISTORY)) {
+      while (rs.next()) {
+        if (!rs.getBoolean(2)) {
+          return null;
+        }
+        if (rs.getString(1) != null) {
+          versions.add(rs.getString(1));
+        }
+      }
+      return versions;
+    } catch (SQLException e) {
+      return null; // no history table: a new database
+    }
+  }
+}
