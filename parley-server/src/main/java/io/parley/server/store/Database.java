@@ -64,6 +64,8 @@ public final class Database implements Closeable {
   private Path sqliteFile; // SQLite only
   private final java.util.Queue<String> statements =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.Queue<String> executions =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   private volatile boolean countingStatements;
 
   private Database(Dialect dialect, HikariDataSource pool, Connection writer) {
@@ -182,6 +184,7 @@ public final class Database implements Closeable {
   public void countStatements(boolean on) {
     if (on) {
       statements.clear();
+      executions.clear();
     }
     countingStatements = on;
   }
@@ -194,6 +197,15 @@ public final class Database implements Closeable {
     return java.util.List.copyOf(statements);
   }
 
+  /**
+   * The statement executions counted while counting was on (each one a round trip to the database;
+   * a JDBC batch counts once), as {@code "<thread>: <sql>"}, oldest first; cleared when counting is
+   * turned on.
+   */
+  public java.util.List<String> executions() {
+    return java.util.List.copyOf(executions);
+  }
+
   private <T> SqlWork<T> counted(SqlWork<T> work) {
     if (!countingStatements) {
       return work;
@@ -201,7 +213,9 @@ public final class Database implements Closeable {
     return c ->
         work.apply(
             StatementCounter.wrap(
-                c, sql -> statements.add(Thread.currentThread().getName() + ": " + sql)));
+                c,
+                sql -> statements.add(Thread.currentThread().getName() + ": " + sql),
+                sql -> executions.add(Thread.currentThread().getName() + ": " + sql)));
   }
 
   public Dialect dialect() {
