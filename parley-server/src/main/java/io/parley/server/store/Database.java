@@ -65,6 +65,8 @@ public final class Database implements Closeable {
       new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final java.util.Queue<String> commits =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.Queue<String> executions =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   private volatile boolean countingStatements;
 
   private Database(Dialect dialect, HikariDataSource pool, Connection writer) {
@@ -183,6 +185,7 @@ public final class Database implements Closeable {
     if (on) {
       statements.clear();
       commits.clear();
+      executions.clear();
     }
     countingStatements = on;
   }
@@ -210,6 +213,15 @@ public final class Database implements Closeable {
     return result;
   }
 
+  /**
+   * The statement executions counted while counting was on (each one a round trip to the database;
+   * a JDBC batch counts once), as {@code "<thread>: <sql>"}, oldest first; cleared when counting is
+   * turned on.
+   */
+  public java.util.List<String> executions() {
+    return java.util.List.copyOf(executions);
+  }
+
   private <T> SqlWork<T> counted(SqlWork<T> work) {
     if (!countingStatements) {
       return work;
@@ -217,7 +229,9 @@ public final class Database implements Closeable {
     return c ->
         work.apply(
             StatementCounter.wrap(
-                c, sql -> statements.add(Thread.currentThread().getName() + ": " + sql)));
+                c,
+                sql -> statements.add(Thread.currentThread().getName() + ": " + sql),
+                sql -> executions.add(Thread.currentThread().getName() + ": " + sql)));
   }
 
   public Dialect dialect() {

@@ -29,6 +29,9 @@ import java.util.stream.Collectors;
  * <p><b>append</b> runs one transaction per batch:
  *
  * <ol>
+ *   <li>(step 0) find or create the direct conversation of every pair the batch sends to by {@code
+ *       to_user_id} ({@link #resolveDirectPairs}); a conversation created here gets its {@code
+ *       last_seq} set directly in step 2, as no other transaction can hold its row;
  *   <li>look up the batch's (sender, client_msg_id) keys that are already stored, and dedupe
  *       repeated keys within the batch (first occurrence wins), so duplicates consume no seq;
  *   <li>per conversation, in ascending id order (a fixed lock order, so concurrent batches cannot
@@ -108,7 +111,8 @@ public abstract class JdbcMessageStore implements MessageStore {
 
   private List<AppendResult> appendOnce(Connection c, List<NewMessage> input) throws SQLException {
     // 0. sends by to_user_id to a pair not known to the node: find or create the conversation here
-    List<NewMessage> batch = resolveDirect(c, input);
+    Set<Long> created = new HashSet<>();
+    List<NewMessage> batch = resolveDirect(c, input, created);
     // 1. keys already stored, then new keys (first occurrence in the batch wins)
     Map<Key, StoredMessage> existing = lookup(c, batch);
     Map<Key, NewMessage> fresh = new LinkedHashMap<>();
@@ -124,17 +128,25 @@ public abstract class JdbcMessageStore implements MessageStore {
       byConversation.computeIfAbsent(m.conversationId(), id -> new ArrayList<>()).add(m);
     }
     Map<Key, StoredMessage> stored = new HashMap<>();
+    // conversations created in step 0 start at last_seq 0 and are locked by this transaction
+    // already: their seqs are set in one batch instead of a reserving UPDATE each
+    Map<Long, Integer> createdCounts = new TreeMap<>();
     try (PreparedStatement reserve =
         c.prepareStatement(
             "UPDATE conversations SET last_seq = last_seq + ? WHERE id = ? RETURNING last_seq")) {
       for (Map.Entry<Long, List<NewMessage>> e : byConversation.entrySet()) {
         List<NewMessage> msgs = e.getValue();
         long last;
-        try (ResultSet rs = Sql.bind(reserve, msgs.size(), e.getKey()).executeQuery()) {
-          if (!rs.next()) {
-            throw new IllegalArgumentException("no such conversation: " + e.getKey());
+        if (created.contains(e.getKey())) {
+          createdCounts.put(e.getKey(), msgs.size());
+          last = msgs.size();
+        } else {
+          try (ResultSet rs = Sql.bind(reserve, msgs.size(), e.getKey()).executeQuery()) {
+            if (!rs.next()) {
+              throw new IllegalArgumentException("no such conversation: " + e.getKey());
+            }
+            last = rs.getLong(1);
           }
-          last = rs.getLong(1);
         }
         long seq = last - msgs.size();
         for (NewMessage m : msgs) {
@@ -151,6 +163,15 @@ public abstract class JdbcMessageStore implements MessageStore {
                   m.ts(),
                   m.bodyJson()));
         }
+      }
+    }
+    if (!createdCounts.isEmpty()) {
+      try (PreparedStatement set =
+          c.prepareStatement("UPDATE conversations SET last_seq = ? WHERE id = ?")) {
+        for (Map.Entry<Long, Integer> e : createdCounts.entrySet()) {
+          Sql.bind(set, (long) e.getValue(), e.getKey()).addBatch();
+        }
+        set.executeBatch();
       }
     }
     // 3. insert
@@ -203,38 +224,66 @@ public abstract class JdbcMessageStore implements MessageStore {
     return results;
   }
 
+  /** A pair of users whose direct conversation a batch needs: {@code key} is {@code "min:max"}. */
+  protected record DirectPair(String key, long newId, long sender, long peer, long ts) {}
+
+  /**
+   * Step 0, inside the append transaction: the direct conversation id of each of {@code pairs}
+   * (distinct keys, ascending), created with the pair's {@code newId} if it has none; ids created
+   * here go into {@code created} (their {@code last_seq} is 0); a pair whose peer does not exist is
+   * left out. This default costs a few statements per pair (cheap on in-process SQLite); {@link
+   * PostgresMessageStore} does the whole batch in a constant number of round trips.
+   */
+  protected Map<String, Long> resolveDirectPairs(
+      Connection c, List<DirectPair> pairs, Set<Long> created) throws SQLException {
+    Map<String, Long> ids = new HashMap<>();
+    for (DirectPair p : pairs) {
+      long id =
+          JdbcConversationStore.directInTransaction(c, p.newId(), p.sender(), p.peer(), p.ts());
+      if (id >= 0) {
+        ids.put(p.key(), id);
+        if (id == p.newId()) {
+          created.add(id);
+        }
+      }
+    }
+    return ids;
+  }
+
   /**
    * {@code batch} with every {@link NewMessage#directWith} send moved to its pair's direct
    * conversation, created in this transaction if new; the batch itself if there is none.
    */
-  private static List<NewMessage> resolveDirect(Connection c, List<NewMessage> batch)
+  private List<NewMessage> resolveDirect(Connection c, List<NewMessage> batch, Set<Long> created)
       throws SQLException {
-    List<NewMessage> out = null;
-    Map<List<Long>, Long> pairs = null;
+    Map<String, DirectPair> pairs = new TreeMap<>();
+    for (NewMessage m : batch) {
+      if (m.directWith() != 0) {
+        pairs.putIfAbsent(
+            directKey(m),
+            new DirectPair(directKey(m), m.conversationId(), m.senderId(), m.directWith(), m.ts()));
+      }
+    }
+    if (pairs.isEmpty()) {
+      return batch;
+    }
+    Map<String, Long> ids = resolveDirectPairs(c, new ArrayList<>(pairs.values()), created);
+    List<NewMessage> out = new ArrayList<>(batch);
     for (int i = 0; i < batch.size(); i++) {
       NewMessage m = batch.get(i);
-      if (m.directWith() == 0) {
-        continue;
-      }
-      if (out == null) {
-        out = new ArrayList<>(batch);
-        pairs = new HashMap<>();
-      }
-      List<Long> pair =
-          List.of(Math.min(m.senderId(), m.directWith()), Math.max(m.senderId(), m.directWith()));
-      Long id = pairs.get(pair);
-      if (id == null) {
-        id =
-            JdbcConversationStore.directInTransaction(
-                c, m.conversationId(), m.senderId(), m.directWith(), m.ts());
-        if (id < 0) {
+      if (m.directWith() != 0) {
+        Long id = ids.get(directKey(m));
+        if (id == null) {
           throw new UnknownRecipientException(m.directWith());
         }
-        pairs.put(pair, id);
+        out.set(i, m.inConversation(id));
       }
-      out.set(i, m.inConversation(id));
     }
-    return out == null ? batch : out;
+    return out;
+  }
+
+  private static String directKey(NewMessage m) {
+    return Math.min(m.senderId(), m.directWith()) + ":" + Math.max(m.senderId(), m.directWith());
   }
 
   /** Stored messages for the (sender, client_msg_id) keys of {@code batch}. */

@@ -23,11 +23,11 @@ import org.junit.jupiter.api.Test;
 
 /** The {@link MessageStore} contract, run against every backend by its subclasses. */
 abstract class MessageStoreContract extends StoreTestBase {
-  private static final long NOW = 1_700_000_000_000L;
+  protected static final long NOW = 1_700_000_000_000L;
   private static final long C1 = 500;
   private static final long C2 = 501;
 
-  private MessageStore messages;
+  protected MessageStore messages;
 
   @BeforeEach
   void setUp() {
@@ -208,6 +208,57 @@ abstract class MessageStoreContract extends StoreTestBase {
         .isInstanceOf(io.parley.server.messaging.UnknownRecipientException.class);
     assertThat(stores.conversations().find(proposed)).isEmpty();
     assertThat(messages.findByClientMsgId(1, "kept-out")).isEmpty();
+  }
+
+  @Test
+  void aBatchOfFirstMessagesBetweenManyPairsCreatesOneConversationPerPair() {
+    // pairs (2k, 2k+1) among fresh users; the first pair also already has a conversation
+    long known = stores.conversations().getOrCreateDirect(nextId(), 3000, 3001, NOW).id();
+    List<NewMessage> batch = firstMessagesBetweenPairs(3000, 50);
+    batch.add(direct(3001, 3000, "back"));
+    List<AppendResult> r = messages.append(batch);
+    assertThat(r).noneMatch(AppendResult::duplicate);
+    assertThat(r.getFirst().message().conversationId()).isEqualTo(known);
+    assertThat(r.getLast().message().conversationId()).isEqualTo(known);
+    assertThat(r.getLast().message().seq()).isEqualTo(2);
+    List<Long> convs = r.stream().map(x -> x.message().conversationId()).distinct().toList();
+    assertThat(convs).hasSize(50);
+    for (int i = 1; i < 50; i++) {
+      StoredMessage m = r.get(i).message();
+      assertThat(m.seq()).isEqualTo(1);
+      assertThat(lastSeq(m.conversationId())).isEqualTo(1);
+      assertThat(stores.conversations().members(m.conversationId()))
+          .extracting(io.parley.server.conversation.model.Member::userId)
+          .containsExactlyInAnyOrder(3000L + 2L * i, 3001L + 2L * i);
+    }
+    // the next batch finds them all: seqs go on without a gap
+    List<AppendResult> again = messages.append(firstMessagesBetweenPairs(3000, 50));
+    assertThat(again)
+        .extracting(x -> x.message().conversationId())
+        .containsExactlyElementsOf(convs);
+    assertThat(again.subList(1, 50)).allMatch(x -> x.message().seq() == 2);
+    assertThat(again.getFirst().message().seq()).isEqualTo(3);
+  }
+
+  /**
+   * One send by {@code to_user_id} for each of {@code pairs} pairs of users ({@code base + 2k},
+   * {@code base + 2k + 1}), created here if missing; a mutable list.
+   */
+  protected List<NewMessage> firstMessagesBetweenPairs(long base, int pairs) {
+    List<NewMessage> batch = new ArrayList<>();
+    for (long u = base; u < base + 2L * pairs; u++) {
+      if (stores.users().findUser(u).isEmpty()) {
+        stores.users().createUser(u, "u" + u, "U" + u, "h", NOW);
+      }
+    }
+    for (int i = 0; i < pairs; i++) {
+      batch.add(direct(base + 2L * i, base + 2L * i + 1, "p" + i + "-" + nextId()));
+    }
+    return batch;
+  }
+
+  private NewMessage direct(long from, long to, String clientMsgId) {
+    return new NewMessage(nextId(), nextId(), from, from * 100, clientMsgId, NOW, "{}", to);
   }
 
   @Test
