@@ -328,7 +328,14 @@ public final class Wiring implements AutoCloseable {
     // push notifications (F12) and end-to-end key directory (F13)
     io.parley.server.push.PushWiring push =
         io.parley.server.push.PushWiring.build(
-            cfg.push(), vertx, clock, unmetered, memberships, connections, metrics);
+            cfg.push(),
+            vertx,
+            clock,
+            unmetered,
+            memberships,
+            connections,
+            cluster == null ? null : cluster.sessions(),
+            metrics);
     io.parley.server.keys.KeysWiring keys =
         io.parley.server.keys.KeysWiring.build(cfg.keys(), clock, stores, connections);
 

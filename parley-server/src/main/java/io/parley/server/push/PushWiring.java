@@ -1,6 +1,7 @@
 package io.parley.server.push;
 
 import io.parley.server.api.Authenticator;
+import io.parley.server.cluster.SessionRegistry;
 import io.parley.server.config.ParleyConfig;
 import io.parley.server.conversation.model.Memberships;
 import io.parley.server.gateway.ConnectionRegistry;
@@ -41,13 +42,19 @@ public final class PushWiring implements AutoCloseable {
       Stores stores,
       Memberships memberships,
       ConnectionRegistry connections,
+      SessionRegistry sessions,
       Metrics metrics) {
     PushTokenStore tokens = JdbcPushTokenStore.of(stores.database());
     Outbox outbox = JdbcOutbox.of(stores.database());
     if (!cfg.enabled()) {
       return new PushWiring(tokens, outbox, null);
     }
-    DevicePresence presence = new LocalDevicePresence(connections);
+    DevicePresence local = new LocalDevicePresence(connections);
+    // cluster mode: a device connected on another node is online too (null: one node)
+    DevicePresence presence =
+        sessions == null
+            ? local
+            : new ClusterDevicePresence(local, sessions, Duration.ofMillis(500));
     if (stores.messages() instanceof JdbcMessageStore jdbc) {
       jdbc.setPushHook(
           new PushJobs(
