@@ -172,6 +172,7 @@ public final class Wiring implements AutoCloseable {
         e -> {
           switch (e.kind()) {
             case MEMBERSHIP_CHANGED -> memberships.invalidate(e.subjectId());
+            case FIRST_MESSAGE -> memberships.firstMessage(e.subjectId());
             case DEVICE_REVOKED -> connections.revoked().deviceRevoked(e.subjectId(), e.detailId());
             case CACHES_STALE -> memberships.invalidateAll();
             default -> {}

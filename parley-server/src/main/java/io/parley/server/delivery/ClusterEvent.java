@@ -5,8 +5,8 @@ package io.parley.server.delivery;
  * names what changed; {@code subjectId} and {@code detailId} identify it.
  *
  * @param kind what changed
- * @param subjectId the conversation ({@link Kind#MEMBERSHIP_CHANGED}) or user (other kinds); 0 for
- *     {@link Kind#CACHES_STALE}
+ * @param subjectId the conversation ({@link Kind#MEMBERSHIP_CHANGED}, {@link Kind#FIRST_MESSAGE})
+ *     or user (other kinds); 0 for {@link Kind#CACHES_STALE}
  * @param detailId the revoked device for {@link Kind#DEVICE_REVOKED}, else 0
  */
 public record ClusterEvent(Kind kind, long subjectId, long detailId) {
@@ -26,6 +26,11 @@ public record ClusterEvent(Kind kind, long subjectId, long detailId) {
      * subscribers to its presence re-read it from the presence store.
      */
     PRESENCE_CHANGED,
+    /**
+     * Conversation {@code subjectId} got its first message (a direct conversation becomes a
+     * relationship): nodes re-evaluate the presence its members see of each other.
+     */
+    FIRST_MESSAGE,
     /**
      * Raised locally by a broker (never published) when it may have missed events, e.g. after its
      * connection to the cluster was lost and restored: drop every cache fed by events.
@@ -47,6 +52,10 @@ public record ClusterEvent(Kind kind, long subjectId, long detailId) {
 
   public static ClusterEvent privacyChanged(long userId) {
     return new ClusterEvent(Kind.PRIVACY_CHANGED, userId, 0);
+  }
+
+  public static ClusterEvent firstMessage(long conversationId) {
+    return new ClusterEvent(Kind.FIRST_MESSAGE, conversationId, 0);
   }
 
   public static ClusterEvent presenceChanged(long userId) {

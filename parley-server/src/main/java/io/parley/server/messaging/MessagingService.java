@@ -9,6 +9,7 @@ import io.parley.server.conversation.model.Conversation;
 import io.parley.server.conversation.model.ConversationStore;
 import io.parley.server.conversation.model.Memberships;
 import io.parley.server.delivery.Broker;
+import io.parley.server.delivery.ClusterEvent;
 import io.parley.server.delivery.Outbound;
 import io.parley.server.messaging.MessageStore.AppendResult;
 import java.time.Clock;
@@ -212,7 +213,8 @@ public final class MessagingService {
     if (!r.duplicate()) {
       memberships.committed(s.conversationId(), s.seq());
       if (s.seq() == 1) {
-        memberships.firstMessage(s.conversationId());
+        // the broker brings it to every node, this one included (where presence is watched)
+        broker.publishEvent(ClusterEvent.firstMessage(s.conversationId()));
       }
       Outbound frame = new Outbound(MessageJson.frame(s), s.conversationId(), s.seq());
       broker.publish(new LongArrayList(members), frame, s.senderDeviceId());

@@ -106,6 +106,28 @@ class ClusterPresenceIT {
   }
 
   @Test
+  void firstMessageThroughAnotherNodeMakesAContactForTheWatcher() throws Exception {
+    User alice = ClusterHarness.signup(base(0), "f_alice");
+    User bob = ClusterHarness.signup(base(1), "f_bob");
+    // an empty direct conversation: they share it, but are no contacts yet (default: contacts)
+    long conv = ClusterHarness.direct(base(2), alice, bob);
+    long t0 = System.currentTimeMillis();
+    JdkWebSocket b = connected(1, bob);
+    JdkWebSocket a = connected(0, alice);
+    subscribe(a, bob);
+    assertPresence(await(a, bob, 1), bob, false, null, null);
+    // let node 1's heartbeat sweeps (300 ms) settle on bob: only the message may change the view
+    Awaitility.await().pollDelay(Duration.ofSeconds(1)).until(() -> true);
+
+    // bob's first message, stored through node 2, makes them contacts: alice on node 1 sees him
+    b.send("first", conv, "hi alice");
+    assertPresence(await(a, bob, 2), bob, true, t0, System.currentTimeMillis());
+    assertThat(presenceOf(a, bob)).hasSize(2);
+    a.bye();
+    b.bye();
+  }
+
+  @Test
   void killedNodeTurnsItsUsersOfflineWithinTheLease() throws Exception {
     ClusterHarness.Node doomed = h.start(4);
     User alice = ClusterHarness.signup(base(0), "k_alice");
