@@ -237,13 +237,14 @@ public abstract class JdbcMessageStore implements MessageStore {
   protected Map<String, Long> resolveDirectPairs(
       Connection c, List<DirectPair> pairs, Set<Long> created) throws SQLException {
     Map<String, Long> ids = new HashMap<>();
-    for (DirectPair p : pairs) {
-      long id =
-          JdbcConversationStore.directInTransaction(c, p.newId(), p.sender(), p.peer(), p.ts());
-      if (id >= 0) {
-        ids.put(p.key(), id);
-        if (id == p.newId()) {
-          created.add(id);
+    try (JdbcConversationStore.DirectPairs direct = new JdbcConversationStore.DirectPairs(c)) {
+      for (DirectPair p : pairs) {
+        long id = direct.resolve(p.newId(), p.sender(), p.peer(), p.ts());
+        if (id >= 0) {
+          ids.put(p.key(), id);
+          if (id == p.newId()) {
+            created.add(id);
+          }
         }
       }
     }
