@@ -84,25 +84,23 @@ public final class SseRoutes {
     r.post("/v1/conversations/:id/typing")
         .handler(Http.requireAuth(auth))
         .handler(Http.blocking(this::typing));
-    r.post(PATH + "/presence/subscribe")
+    presenceRoute(r, "subscribe", presence::subscribe);
+    presenceRoute(r, "unsubscribe", presence::unsubscribe);
+  }
+
+  /**
+   * {@code POST /v1/events/presence/<action>}: applies {@code op} to each of the caller's streams.
+   */
+  private void presenceRoute(
+      Router r, String action, java.util.function.BiConsumer<Connection, List<Long>> op) {
+    r.post(PATH + "/presence/" + action)
         .handler(Http.requireAuth(auth))
         .handler(
             Http.blocking(
                 ctx -> {
                   List<Long> ids = Fields.idList(Http.bodyObject(ctx), "user_ids", true, 1000);
                   for (Connection c : streams(me(ctx))) {
-                    presence.subscribe(c, ids);
-                  }
-                  return Response.noContent();
-                }));
-    r.post(PATH + "/presence/unsubscribe")
-        .handler(Http.requireAuth(auth))
-        .handler(
-            Http.blocking(
-                ctx -> {
-                  List<Long> ids = Fields.idList(Http.bodyObject(ctx), "user_ids", true, 1000);
-                  for (Connection c : streams(me(ctx))) {
-                    presence.unsubscribe(c, ids);
+                    op.accept(c, ids);
                   }
                   return Response.noContent();
                 }));

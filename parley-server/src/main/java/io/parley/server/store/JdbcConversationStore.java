@@ -37,6 +37,21 @@ public abstract class JdbcConversationStore implements ConversationStore {
   private static final String MEMBER_COLS =
       "conversation_id, user_id, role, joined_at, joined_seq, delivered_seq, read_seq";
 
+  /** A member joining a new conversation (positions 0); binds conversation, user, role, time. */
+  private static final String INSERT_NEW_MEMBER =
+      "INSERT INTO members ("
+          + MEMBER_COLS
+          + ") VALUES (?, ?, ?, ?, 0, 0, 0) ON CONFLICT (conversation_id, user_id) DO NOTHING";
+
+  /**
+   * Opens a membership period (re-opening an empty one that started at the same seq); binds
+   * conversation, user, after_seq.
+   */
+  private static final String OPEN_PERIOD =
+      "INSERT INTO membership_periods (conversation_id, user_id, after_seq, to_seq)"
+          + " VALUES (?, ?, ?, NULL) ON CONFLICT (conversation_id, user_id, after_seq)"
+          + " DO UPDATE SET to_seq = NULL";
+
   protected final Database db;
 
   protected JdbcConversationStore(Database db) {
@@ -316,11 +331,7 @@ public abstract class JdbcConversationStore implements ConversationStore {
    */
   private static void openPeriod(Connection c, long conversationId, long userId, long afterSeq)
       throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO membership_periods (conversation_id, user_id, after_seq, to_seq)"
-                + " VALUES (?, ?, ?, NULL) ON CONFLICT (conversation_id, user_id, after_seq)"
-                + " DO UPDATE SET to_seq = NULL")) {
+    try (PreparedStatement ps = c.prepareStatement(OPEN_PERIOD)) {
       Sql.bind(ps, conversationId, userId, afterSeq).executeUpdate();
     }
   }
@@ -431,20 +442,11 @@ public abstract class JdbcConversationStore implements ConversationStore {
 
     private void addMember(long conversationId, long userId, long now) throws SQLException {
       if (member == null) {
-        member =
-            c.prepareStatement(
-                "INSERT INTO members ("
-                    + MEMBER_COLS
-                    + ") VALUES (?, ?, ?, ?, 0, 0, 0)"
-                    + " ON CONFLICT (conversation_id, user_id) DO NOTHING");
-        period =
-            c.prepareStatement(
-                "INSERT INTO membership_periods (conversation_id, user_id, after_seq, to_seq)"
-                    + " VALUES (?, ?, 0, NULL) ON CONFLICT (conversation_id, user_id, after_seq)"
-                    + " DO UPDATE SET to_seq = NULL");
+        member = c.prepareStatement(INSERT_NEW_MEMBER);
+        period = c.prepareStatement(OPEN_PERIOD);
       }
       if (Sql.bind(member, conversationId, userId, wire(Role.MEMBER), now).executeUpdate() == 1) {
-        Sql.bind(period, conversationId, userId).executeUpdate();
+        Sql.bind(period, conversationId, userId, 0L).executeUpdate();
       }
     }
 
@@ -460,11 +462,7 @@ public abstract class JdbcConversationStore implements ConversationStore {
 
   private static void insertMember(
       Connection c, long conversationId, long userId, Role role, long now) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO members ("
-                + MEMBER_COLS
-                + ") VALUES (?, ?, ?, ?, 0, 0, 0) ON CONFLICT (conversation_id, user_id) DO NOTHING")) {
+    try (PreparedStatement ps = c.prepareStatement(INSERT_NEW_MEMBER)) {
       if (Sql.bind(ps, conversationId, userId, wire(role), now).executeUpdate() == 1) {
         openPeriod(c, conversationId, userId, 0);
       }

@@ -101,12 +101,8 @@ class ClusterGapRecoveryIT {
 
   /** The value of a counter in a node's {@code /metrics}. */
   private static long counter(String base, String name) throws Exception {
-    for (String line : ClusterHarness.get(base + "/metrics").body().split("\n")) {
-      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
-        return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    throw new AssertionError(name + " not in /metrics of " + base);
+    return ClusterHarness.metric(base, name)
+        .orElseThrow(() -> new AssertionError(name + " not in /metrics of " + base));
   }
 
   /** Alice on node 1 writes to Bob on node 2 in a direct conversation. */

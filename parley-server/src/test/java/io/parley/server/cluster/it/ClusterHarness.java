@@ -212,6 +212,21 @@ final class ClusterHarness implements AutoCloseable {
     return c;
   }
 
+  /**
+   * The value of a series in the node's {@code /metrics}: the first line that is {@code series} (a
+   * name, or a name with its labels) followed by a space or by labels; empty if there is none
+   * (Micrometer shows a tagged counter only once it has been used).
+   */
+  static java.util.OptionalLong metric(String base, String series) throws Exception {
+    for (String line : get(base + "/metrics").body().split("\n")) {
+      if (line.startsWith(series + " ") || line.startsWith(series + "{")) {
+        return java.util.OptionalLong.of(
+            (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+      }
+    }
+    return java.util.OptionalLong.empty();
+  }
+
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();

@@ -77,12 +77,7 @@ class ClusterPushIT {
   }
 
   private static long dropped(String base, String reason) throws Exception {
-    String line = "parley_push_dropped_total{reason=\"" + reason + "\"} ";
-    for (String l : ClusterHarness.get(base + "/metrics").body().split("\n")) {
-      if (l.startsWith(line)) {
-        return (long) Double.parseDouble(l.substring(line.length()));
-      }
-    }
-    return 0;
+    return ClusterHarness.metric(base, "parley_push_dropped_total{reason=\"" + reason + "\"}")
+        .orElse(0);
   }
 }
