@@ -183,6 +183,7 @@ public final class Wiring implements AutoCloseable {
             stores.messages(),
             cfg.messaging().writeBatchMax(),
             cfg.messaging().writeQueueCapacity());
+    writer.setCommitWindow(TimeUnit.MICROSECONDS.toNanos(cfg.messaging().commitWindowMicros()));
     writer.setListener(metrics::batchCommitted);
     // acks and fan-out of each run of commits: one task per event loop, off the completer thread
     writer.setCompletionScope(connections::batch);
@@ -342,7 +343,7 @@ public final class Wiring implements AutoCloseable {
 
     // search, retention, operations (F10/F15/F16)
     io.parley.server.search.SearchWiring search =
-        new io.parley.server.search.SearchWiring(stores, tokens);
+        new io.parley.server.search.SearchWiring(stores, tokens, writer);
     io.parley.server.retention.RetentionWiring retention =
         new io.parley.server.retention.RetentionWiring(
             cfg.retention(), stores, messaging, metrics, tokens, clock);

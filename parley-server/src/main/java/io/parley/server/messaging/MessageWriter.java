@@ -36,12 +36,12 @@ import org.slf4j.LoggerFactory;
 public final class MessageWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MessageWriter.class);
 
-  private record Pending(NewMessage message, CompletableFuture<AppendResult> done) {}
+  private record Pending(NewMessage message, CompletableFuture<AppendResult> done, long queuedAt) {}
 
   private record PositionsJob(PositionUpdates updates, CompletableFuture<RaisedPositions> done) {}
 
   /** Queued by {@link #writePositions} only to wake an idle writer; carries no message. */
-  private static final Pending WAKE = new Pending(null, null);
+  private static final Pending WAKE = new Pending(null, null, 0);
 
   private final MessageStore store;
   private final int batchMax;
@@ -56,6 +56,41 @@ public final class MessageWriter implements AutoCloseable {
   private boolean acceptingPositions = true; // guarded by positions
   private final LongAdder transactions = new LongAdder();
   private volatile Consumer<Runnable> completionScope = Runnable::run;
+  private volatile long windowNanos;
+  private volatile IdleWork idleWork = () -> IdleResult.NOTHING;
+  private long nextIdleRun; // writer thread only
+  private boolean idleMore; // writer thread only
+  private boolean idleDue = true; // writer thread only: messages committed since the last run
+
+  /**
+   * Work run on the writer thread between batches, when no send is queued (and at least once a
+   * second under sustained load), in bounded pieces: e.g. moving queued messages into the search
+   * index, which needs the write lock; done here, a send never waits behind more than one piece.
+   */
+  @FunctionalInterface
+  public interface IdleWork {
+    /** Runs one bounded piece and tells what it did. */
+    IdleResult runOnce();
+  }
+
+  /**
+   * What a piece of {@link IdleWork} did: whether it committed a transaction (counted in {@link
+   * #transactions}) and whether more is ready (run again at the next idle moment).
+   */
+  public record IdleResult(boolean committed, boolean more) {
+    public static final IdleResult NOTHING = new IdleResult(false, false);
+  }
+
+  /**
+   * Runs {@code work} between batches once messages were committed since its last run (and once at
+   * start), at most every {@link #IDLE_PERIOD_NANOS}, and at once again while it has more.
+   */
+  public void setIdleWork(IdleWork work) {
+    this.idleWork = work;
+  }
+
+  static final long IDLE_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  private static final long IDLE_STARVED_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   /** Observes each committed batch (for metrics). */
   @FunctionalInterface
@@ -69,7 +104,7 @@ public final class MessageWriter implements AutoCloseable {
     this.queue = new ArrayBlockingQueue<>(queueCapacity);
     this.thread = new Thread(this::run, "parley-message-writer");
     this.thread.setDaemon(true);
-    this.completer = new Thread(this::complete, "parley-message-completer");
+    this.completer = new Thread(this::complete, "parley-completer");
     this.completer.setDaemon(true);
     this.thread.start();
     this.completer.start();
@@ -117,6 +152,17 @@ public final class MessageWriter implements AutoCloseable {
     }
   }
 
+  /**
+   * Lets a batch gather sends until its oldest is {@code nanos} old (or the batch is full) before
+   * committing, instead of committing whatever is queued at once: fewer, larger commits (each costs
+   * an fsync and a write per page it dirties) for at most {@code nanos} more latency. Sends that
+   * already waited that long, e.g. behind a running commit, are committed without delay. 0 (the
+   * default) commits at once.
+   */
+  public void setCommitWindow(long nanos) {
+    this.windowNanos = Math.max(0, nanos);
+  }
+
   public void setListener(BatchListener listener) {
     this.listener = listener;
   }
@@ -140,7 +186,7 @@ public final class MessageWriter implements AutoCloseable {
     CompletableFuture<R> result = f.thenApply(onCommit);
     if (!running) {
       f.completeExceptionally(new ApiException(ErrorCode.UNAVAILABLE, "node is shutting down"));
-    } else if (!queue.offer(new Pending(message, f))) {
+    } else if (!queue.offer(new Pending(message, f, System.nanoTime()))) {
       f.completeExceptionally(new ApiException(ErrorCode.UNAVAILABLE, "server busy, retry"));
     }
     return result;
@@ -174,7 +220,10 @@ public final class MessageWriter implements AutoCloseable {
     }
   }
 
-  /** Transactions the writer has committed (messages and/or positions), for tests and metrics. */
+  /**
+   * Transactions the writer thread has committed (messages and/or positions, and idle work), for
+   * tests and metrics.
+   */
   public long transactions() {
     return transactions.sum();
   }
@@ -184,10 +233,26 @@ public final class MessageWriter implements AutoCloseable {
     List<NewMessage> messages = new ArrayList<>(batchMax);
     while (running || !queue.isEmpty() || !positions.isEmpty()) {
       try {
-        Pending first = positions.isEmpty() ? queue.poll(50, TimeUnit.MILLISECONDS) : queue.poll();
+        Pending first = queue.poll();
+        long now = System.nanoTime();
+        if ((idleMore || idleDue)
+            && (first == null
+                ? idleMore || now - nextIdleRun >= 0
+                : now - nextIdleRun >= IDLE_STARVED_NANOS)) {
+          runIdle(now);
+          if (first == null) {
+            first = queue.poll();
+          }
+        }
+        if (first == null && positions.isEmpty()) {
+          first = queue.poll(idleMore ? 0 : 50, TimeUnit.MILLISECONDS);
+        }
         if (first != null) {
           batch.add(first);
           queue.drainTo(batch, batchMax - 1);
+          if (first.message() != null) { // a WAKE has no age: commit what is there at once
+            gather(batch, first.queuedAt() + windowNanos);
+          }
           batch.removeIf(p -> p.message() == null); // WAKE
         }
         for (Pending p : batch) {
@@ -208,6 +273,37 @@ public final class MessageWriter implements AutoCloseable {
         batch.clear();
         messages.clear();
       }
+    }
+  }
+
+  private void runIdle(long now) {
+    nextIdleRun = now + IDLE_PERIOD_NANOS;
+    idleDue = false;
+    try {
+      IdleResult r = idleWork.runOnce();
+      if (r.committed()) {
+        transactions.increment();
+      }
+      idleMore = r.more();
+    } catch (RuntimeException e) {
+      idleMore = false;
+      log.warn("writer idle work failed: {}", e.toString());
+    }
+  }
+
+  /** Adds sends queued until {@code deadline} (nanoTime) while the batch has room. */
+  private void gather(List<Pending> batch, long deadline) throws InterruptedException {
+    if (windowNanos == 0 || !positions.isEmpty()) {
+      return;
+    }
+    long wait;
+    while (batch.size() < batchMax && (wait = deadline - System.nanoTime()) > 0) {
+      Pending p = queue.poll(wait, TimeUnit.NANOSECONDS);
+      if (p == null) {
+        return;
+      }
+      batch.add(p);
+      queue.drainTo(batch, batchMax - batch.size());
     }
   }
 
@@ -241,6 +337,7 @@ public final class MessageWriter implements AutoCloseable {
       return;
     }
     listener.committed(batch.size(), System.nanoTime() - t0);
+    idleDue = true;
     List<CompletableFuture<AppendResult>> futures = new ArrayList<>(batch.size());
     for (Pending p : batch) {
       futures.add(p.done());

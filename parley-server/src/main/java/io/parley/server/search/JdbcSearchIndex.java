@@ -35,6 +35,9 @@ abstract class JdbcSearchIndex implements SearchIndex {
    */
   abstract String pageSql(boolean inConversation);
 
+  /** Brings the index up to date with every stored message before a search reads it. */
+  void beforeSearch() {}
+
   /**
    * Step 2. Selects {@link #MESSAGE_COLS} then the raw snippet, for the {@code n} hits bound by
    * {@link #bindKey} after the query.
@@ -55,6 +58,7 @@ abstract class JdbcSearchIndex implements SearchIndex {
   public SearchPage search(
       long userId, SearchTerms terms, Long conversationId, SearchCursor after, int limit) {
     SearchCursor from = after == null ? new SearchCursor(-Double.MAX_VALUE, Long.MIN_VALUE) : after;
+    beforeSearch();
     return db.read(
         c ->
             search(

@@ -1,6 +1,7 @@
 package io.parley.server.search;
 
 import io.parley.server.api.Authenticator;
+import io.parley.server.messaging.MessageWriter;
 import io.parley.server.store.Database;
 import io.parley.server.store.Stores;
 import io.vertx.ext.web.Router;
@@ -10,8 +11,13 @@ public final class SearchWiring {
   private final SearchService service;
   private final Authenticator auth;
 
-  public SearchWiring(Stores stores, Authenticator auth) {
-    this.service = new SearchService(index(stores.database()), stores.conversations());
+  /** On SQLite, {@code writer} also moves queued messages into the index between its batches. */
+  public SearchWiring(Stores stores, Authenticator auth, MessageWriter writer) {
+    SearchIndex index = index(stores.database());
+    if (index instanceof SqliteSearchIndex sqlite) {
+      writer.setIdleWork(sqlite.backgroundIndexing());
+    }
+    this.service = new SearchService(index, stores.conversations());
     this.auth = auth;
   }
 

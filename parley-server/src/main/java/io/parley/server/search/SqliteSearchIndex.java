@@ -10,16 +10,32 @@ import java.util.List;
 
 /**
  * {@link SearchIndex} on the SQLite FTS5 table {@code message_fts} (tokenizer {@code unicode61
- * remove_diacritics 2}; rowid = message id), filled and emptied by triggers on {@code messages}.
- * Ranked by {@code bm25()} (lower is better), excerpts by {@code snippet()}.
+ * remove_diacritics 2}; rowid = message id), filled from the queue a trigger on {@code messages}
+ * writes ({@link SqliteSearchQueue}, drained before each search) and emptied by a trigger. Ranked
+ * by {@code bm25()} (lower is better), excerpts by {@code snippet()}.
  */
 public final class SqliteSearchIndex extends JdbcSearchIndex {
+  private final SqliteSearchQueue queue;
 
   public SqliteSearchIndex(Database db) {
     super(db);
     if (db.dialect() != Database.Dialect.SQLITE) {
       throw new IllegalArgumentException("not a SQLite database");
     }
+    this.queue = new SqliteSearchQueue(db);
+  }
+
+  /**
+   * Indexes queued messages in bounded pieces on the message writer's thread, between its batches
+   * ({@link io.parley.server.messaging.MessageWriter.IdleWork}).
+   */
+  public io.parley.server.messaging.MessageWriter.IdleWork backgroundIndexing() {
+    return queue::runOnce;
+  }
+
+  @Override
+  void beforeSearch() {
+    queue.drain();
   }
 
   /** Above this many conversations the query is not narrowed inside the index. */

@@ -55,10 +55,13 @@ public final class Database implements Closeable {
 
   private static final int SQLITE_BUSY_TIMEOUT_MS = 10_000;
   private static final int SQLITE_MAX_READERS = 4;
+  private static final int WRITER_STATEMENTS = 128;
+  private static final int WRITER_CACHE_KIB = 32 * 1024;
 
   private final Dialect dialect;
   private final HikariDataSource pool;
   private final Connection writer; // SQLite only
+  private final StatementCache writerStatements; // SQLite only
   private final ReentrantLock writeLock = new ReentrantLock();
   private Path sqliteFile; // SQLite only
   private final java.util.Queue<String> statements =
@@ -73,6 +76,7 @@ public final class Database implements Closeable {
     this.dialect = dialect;
     this.pool = pool;
     this.writer = writer;
+    this.writerStatements = writer == null ? null : new StatementCache(writer, WRITER_STATEMENTS);
   }
 
   /**
@@ -136,6 +140,13 @@ public final class Database implements Closeable {
       writer = ds.getConnection();
       t.record("sqlite-open", System.nanoTime() - opened);
       Migrations.migrate(ds, "sqlite", t);
+      try (java.sql.Statement st = writer.createStatement()) {
+        // index pages the writer touches stay in memory (the default 2 MiB made it re-read them)
+        st.execute("PRAGMA cache_size = -" + WRITER_CACHE_KIB);
+        // statement journals (a multi-row insert, an insert firing a trigger) stay in memory: past
+        // 64 KiB SQLite otherwise spills them to a temp file it opens, writes and deletes per batch
+        st.execute("PRAGMA temp_store = MEMORY");
+      }
       writer.setAutoCommit(false);
 
       HikariConfig hc = new HikariConfig();
@@ -260,7 +271,7 @@ public final class Database implements Closeable {
     if (writer != null) {
       writeLock.lock();
       try {
-        return countCommit(inTransaction(writer, work));
+        return countCommit(inTransaction(writerStatements.connection(), work));
       } finally {
         writeLock.unlock();
       }
@@ -314,6 +325,7 @@ public final class Database implements Closeable {
     if (writer != null) {
       writeLock.lock();
       try {
+        writerStatements.close();
         closeQuietly(writer);
       } finally {
         writeLock.unlock();

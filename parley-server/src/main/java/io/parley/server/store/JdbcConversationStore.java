@@ -25,16 +25,17 @@ import java.util.Optional;
  *
  * <p>A direct conversation is keyed by {@code direct_key = "min:max"} (unique): {@link
  * #getOrCreateDirect} inserts with {@code ON CONFLICT DO NOTHING} and then selects, so concurrent
- * calls for one pair, even on different nodes, yield one conversation. Members added later get
- * {@code joinedSeq = deliveredSeq = readSeq =} the conversation's current last seq (they do not
- * receive, and are not counted as unread for, earlier messages). Adding and removing members lock
- * the conversation row first (as sending does), so the seq at which a membership period opens or
- * closes is exact. Receipt positions only rise; callers validate that a position does not exceed
- * the conversation's last seq.
+ * calls for one pair, even on different nodes, yield one conversation. (SQLite, with its single
+ * writer, finds pairs through their members instead: {@link SqliteConversationStore}.) Members
+ * added later get {@code joinedSeq = deliveredSeq = readSeq =} the conversation's current last seq
+ * (they do not receive, and are not counted as unread for, earlier messages). Adding and removing
+ * members lock the conversation row first (as sending does), so the seq at which a membership
+ * period opens or closes is exact. Receipt positions only rise; callers validate that a position
+ * does not exceed the conversation's last seq.
  */
 public abstract class JdbcConversationStore implements ConversationStore {
   private static final String CONV_COLS = "id, type, title, created_at, last_seq, history_visible";
-  private static final String MEMBER_COLS =
+  static final String MEMBER_COLS =
       "conversation_id, user_id, role, joined_at, joined_seq, delivered_seq, read_seq";
 
   /** A member joining a new conversation (positions 0); binds conversation, user, role, time. */
@@ -66,7 +67,7 @@ public abstract class JdbcConversationStore implements ConversationStore {
 
   @Override
   public Conversation getOrCreateDirect(long newId, long userA, long userB, long now) {
-    String key = Math.min(userA, userB) + ":" + Math.max(userA, userB);
+    String key = JdbcMessageStore.DirectPair.keyOf(userA, userB);
     return db.write(
         c -> {
           int inserted;
@@ -129,7 +130,7 @@ public abstract class JdbcConversationStore implements ConversationStore {
         c -> {
           for (int from = 0; from < ids.size(); from += 500) {
             List<Long> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
-            String marks = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
+            String marks = Sql.repeat("?", chunk.size());
             try (PreparedStatement ps =
                 Sql.bind(
                     c.prepareStatement(
@@ -292,20 +293,23 @@ public abstract class JdbcConversationStore implements ConversationStore {
                 userId));
   }
 
+  /**
+   * Every period of the user's current conversations. It starts from members (members_user) and
+   * reaches each period by its key: periods have no index by user (V13), and CROSS JOIN keeps
+   * SQLite from starting with them.
+   */
+  static final String VISIBLE_RANGES_OF_USER =
+      "SELECT p.conversation_id, p.after_seq, p.to_seq"
+          + " FROM members m CROSS JOIN membership_periods p"
+          + " WHERE m.user_id = ? AND p.conversation_id = m.conversation_id"
+          + " AND p.user_id = m.user_id ORDER BY p.conversation_id, p.after_seq";
+
   @Override
   public Map<Long, List<SeqRange>> visibleRanges(long userId) {
     return db.read(
         c -> {
           Map<Long, List<SeqRange>> out = new HashMap<>();
-          try (PreparedStatement ps =
-                  Sql.bind(
-                      c.prepareStatement(
-                          "SELECT p.conversation_id, p.after_seq, p.to_seq"
-                              + " FROM membership_periods p JOIN members m"
-                              + " ON m.conversation_id = p.conversation_id"
-                              + " AND m.user_id = p.user_id"
-                              + " WHERE p.user_id = ? ORDER BY p.conversation_id, p.after_seq"),
-                      userId);
+          try (PreparedStatement ps = Sql.bind(c.prepareStatement(VISIBLE_RANGES_OF_USER), userId);
               ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               long conv = rs.getLong(1);
@@ -394,70 +398,6 @@ public abstract class JdbcConversationStore implements ConversationStore {
             return ps.executeUpdate() > 0;
           }
         });
-  }
-
-  /**
-   * Finds or creates direct conversations inside the caller's transaction, for a whole batch: its
-   * four statements are prepared once and reused for every pair (on SQLite a prepare compiles the
-   * SQL, which cost more than the insert itself). Not thread-safe; close it with the batch.
-   */
-  static final class DirectPairs implements AutoCloseable {
-    private final Connection c;
-    private PreparedStatement conversation;
-    private PreparedStatement member;
-    private PreparedStatement period;
-    private PreparedStatement find;
-
-    DirectPairs(Connection c) {
-      this.c = c;
-    }
-
-    /**
-     * The direct conversation of {@code userA} (the sender) and {@code userB}, created with id
-     * {@code newId} and both as members if the pair has none; -1 if {@code userB} does not exist.
-     */
-    long resolve(long newId, long userA, long userB, long now) throws SQLException {
-      String key = Math.min(userA, userB) + ":" + Math.max(userA, userB);
-      if (conversation == null) {
-        conversation =
-            c.prepareStatement(
-                "INSERT INTO conversations (id, type, title, created_at, last_seq, direct_key)"
-                    + " SELECT ?, 'direct', NULL, ?, 0, ?"
-                    + " WHERE EXISTS (SELECT 1 FROM users WHERE id = ?)"
-                    + " ON CONFLICT (direct_key) DO NOTHING");
-      }
-      if (Sql.bind(conversation, newId, now, key, userB).executeUpdate() == 1) {
-        for (long user : new LinkedHashSet<>(List.of(userA, userB))) {
-          addMember(newId, user, now);
-        }
-        return newId;
-      }
-      if (find == null) {
-        find = c.prepareStatement("SELECT id FROM conversations WHERE direct_key = ?");
-      }
-      try (ResultSet rs = Sql.bind(find, key).executeQuery()) {
-        return rs.next() ? rs.getLong(1) : -1L;
-      }
-    }
-
-    private void addMember(long conversationId, long userId, long now) throws SQLException {
-      if (member == null) {
-        member = c.prepareStatement(INSERT_NEW_MEMBER);
-        period = c.prepareStatement(OPEN_PERIOD);
-      }
-      if (Sql.bind(member, conversationId, userId, wire(Role.MEMBER), now).executeUpdate() == 1) {
-        Sql.bind(period, conversationId, userId, 0L).executeUpdate();
-      }
-    }
-
-    @Override
-    public void close() throws SQLException {
-      for (PreparedStatement ps : new PreparedStatement[] {conversation, member, period, find}) {
-        if (ps != null) {
-          ps.close();
-        }
-      }
-    }
   }
 
   private static void insertMember(

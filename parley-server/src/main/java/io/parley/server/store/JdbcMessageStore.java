@@ -33,7 +33,9 @@ import java.util.stream.Collectors;
  *       to_user_id} ({@link #resolveDirectPairs}); a conversation created here gets its {@code
  *       last_seq} set directly in step 2, as no other transaction can hold its row;
  *   <li>look up the batch's (sender, client_msg_id) keys that are already stored, and dedupe
- *       repeated keys within the batch (first occurrence wins), so duplicates consume no seq;
+ *       repeated keys within the batch (first occurrence wins), so duplicates consume no seq. On
+ *       SQLite ({@link #dedupeOnInsert}) the lookup is skipped: the insert ignores a stored key,
+ *       and if it met one the transaction rolls back and the batch runs again with the lookup;
  *   <li>per conversation, in ascending id order (a fixed lock order, so concurrent batches cannot
  *       deadlock), reserve {@code k} seqs with {@code UPDATE conversations SET last_seq = last_seq
  *       + k ... RETURNING last_seq}; in PostgreSQL that row lock serializes writers across nodes,
@@ -54,7 +56,7 @@ public abstract class JdbcMessageStore implements MessageStore {
       "message_id, conversation_id, seq, sender_id, sender_device_id, client_msg_id, ts, body";
   private static final String M_COLS =
       Arrays.stream(COLS.split(", ")).map(col -> "m." + col).collect(Collectors.joining(", "));
-  private static final int LOOKUP_CHUNK = 200;
+  private static final int LOOKUP_CHUNK = 256;
   private static final int MAX_ATTEMPTS = 8;
 
   protected final Database db;
@@ -87,19 +89,43 @@ public abstract class JdbcMessageStore implements MessageStore {
    */
   protected abstract boolean isTransientConflict(SQLException e);
 
+  /**
+   * Whether the dedupe lookup (step 1) may be skipped: the insert ignores a stored key ({@code ON
+   * CONFLICT DO NOTHING}) and a row count of 0 sends the batch back to run with the lookup. Only
+   * where a JDBC batch reports its row counts (SQLite); retries are rare (a client resending after
+   * a lost ack), and the lookup was a tenth of the SQLite writer's time.
+   */
+  protected boolean dedupeOnInsert() {
+    return false;
+  }
+
+  /** Thrown inside the append transaction when the insert met a stored key: retry with lookup. */
+  private static final class StoredBefore extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    StoredBefore() {
+      super("a key of the batch is stored already", null, false, false);
+    }
+  }
+
   @Override
   public Commit appendWith(List<NewMessage> batch, PositionUpdates positions) {
     if (batch.isEmpty() && positions.isEmpty()) {
       return new Commit(List.of(), RaisedPositions.NONE);
     }
+    boolean lookupFirst = !dedupeOnInsert();
     for (int attempt = 1; ; attempt++) {
+      boolean lookup = lookupFirst;
       try {
         return db.write(
             c -> {
-              List<AppendResult> results = batch.isEmpty() ? List.of() : appendOnce(c, batch);
+              List<AppendResult> results =
+                  batch.isEmpty() ? List.of() : appendOnce(c, batch, lookup);
               // positions after the messages: they only name seqs committed before
               return new Commit(results, PositionSql.advance(c, db.dialect(), positions));
             });
+      } catch (StoredBefore e) {
+        lookupFirst = true; // rolled back: again, finding the stored keys first
       } catch (StoreException e) {
         SQLException cause = e.sqlException();
         if (attempt >= MAX_ATTEMPTS || cause == null || !isTransientConflict(cause)) {
@@ -109,12 +135,13 @@ public abstract class JdbcMessageStore implements MessageStore {
     }
   }
 
-  private List<AppendResult> appendOnce(Connection c, List<NewMessage> input) throws SQLException {
+  private List<AppendResult> appendOnce(Connection c, List<NewMessage> input, boolean lookupFirst)
+      throws SQLException {
     // 0. sends by to_user_id to a pair not known to the node: find or create the conversation here
     Set<Long> created = new HashSet<>();
     List<NewMessage> batch = resolveDirect(c, input, created);
     // 1. keys already stored, then new keys (first occurrence in the batch wins)
-    Map<Key, StoredMessage> existing = lookup(c, batch);
+    Map<Key, StoredMessage> existing = lookupFirst ? lookup(c, batch) : Map.of();
     Map<Key, NewMessage> fresh = new LinkedHashMap<>();
     for (NewMessage m : batch) {
       Key k = Key.of(m);
@@ -178,7 +205,10 @@ public abstract class JdbcMessageStore implements MessageStore {
     if (!stored.isEmpty()) {
       try (PreparedStatement ins =
           c.prepareStatement(
-              "INSERT INTO messages (" + COLS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+              "INSERT INTO messages ("
+                  + COLS
+                  + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                  + (lookupFirst ? "" : " ON CONFLICT (sender_id, client_msg_id) DO NOTHING"))) {
         for (StoredMessage m : stored.values()) {
           Sql.bind(
               ins,
@@ -192,7 +222,14 @@ public abstract class JdbcMessageStore implements MessageStore {
               m.bodyJson());
           ins.addBatch();
         }
-        ins.executeBatch();
+        int[] counts = ins.executeBatch();
+        if (!lookupFirst) {
+          for (int n : counts) {
+            if (n == 0) {
+              throw new StoredBefore();
+            }
+          }
+        }
       }
       // media (F11): record which media each new message references, in the same transaction
       List<io.parley.server.media.MediaRefs.Ref> refs = new ArrayList<>();
@@ -224,32 +261,23 @@ public abstract class JdbcMessageStore implements MessageStore {
     return results;
   }
 
-  /** A pair of users whose direct conversation a batch needs: {@code key} is {@code "min:max"}. */
-  protected record DirectPair(String key, long newId, long sender, long peer, long ts) {}
+  /** A pair of users whose direct conversation a batch needs: {@code key} is {@link #keyOf}. */
+  protected record DirectPair(String key, long newId, long sender, long peer, long ts) {
+    /** The pair's key, {@code "min:max"}, the same whichever user comes first. */
+    static String keyOf(long userA, long userB) {
+      return Math.min(userA, userB) + ":" + Math.max(userA, userB);
+    }
+  }
 
   /**
    * Step 0, inside the append transaction: the direct conversation id of each of {@code pairs}
    * (distinct keys, ascending), created with the pair's {@code newId} if it has none; ids created
    * here go into {@code created} (their {@code last_seq} is 0); a pair whose peer does not exist is
-   * left out. This default costs a few statements per pair (cheap on in-process SQLite); {@link
-   * PostgresMessageStore} does the whole batch in a constant number of round trips.
+   * left out. SQLite: {@link SqliteDirectPairs}, a few statements per batch; {@link
+   * PostgresMessageStore}: the whole batch in a constant number of round trips.
    */
-  protected Map<String, Long> resolveDirectPairs(
-      Connection c, List<DirectPair> pairs, Set<Long> created) throws SQLException {
-    Map<String, Long> ids = new HashMap<>();
-    try (JdbcConversationStore.DirectPairs direct = new JdbcConversationStore.DirectPairs(c)) {
-      for (DirectPair p : pairs) {
-        long id = direct.resolve(p.newId(), p.sender(), p.peer(), p.ts());
-        if (id >= 0) {
-          ids.put(p.key(), id);
-          if (id == p.newId()) {
-            created.add(id);
-          }
-        }
-      }
-    }
-    return ids;
-  }
+  protected abstract Map<String, Long> resolveDirectPairs(
+      Connection c, List<DirectPair> pairs, Set<Long> created) throws SQLException;
 
   /**
    * {@code batch} with every {@link NewMessage#directWith} send moved to its pair's direct
@@ -260,9 +288,9 @@ public abstract class JdbcMessageStore implements MessageStore {
     Map<String, DirectPair> pairs = new TreeMap<>();
     for (NewMessage m : batch) {
       if (m.directWith() != 0) {
+        String key = directKey(m);
         pairs.putIfAbsent(
-            directKey(m),
-            new DirectPair(directKey(m), m.conversationId(), m.senderId(), m.directWith(), m.ts()));
+            key, new DirectPair(key, m.conversationId(), m.senderId(), m.directWith(), m.ts()));
       }
     }
     if (pairs.isEmpty()) {
@@ -284,7 +312,7 @@ public abstract class JdbcMessageStore implements MessageStore {
   }
 
   private static String directKey(NewMessage m) {
-    return Math.min(m.senderId(), m.directWith()) + ":" + Math.max(m.senderId(), m.directWith());
+    return DirectPair.keyOf(m.senderId(), m.directWith());
   }
 
   /** Stored messages for the (sender, client_msg_id) keys of {@code batch}. */
@@ -297,16 +325,17 @@ public abstract class JdbcMessageStore implements MessageStore {
     List<Key> keys = new ArrayList<>(distinct);
     Map<Key, StoredMessage> found = new HashMap<>();
     for (int from = 0; from < keys.size(); from += LOOKUP_CHUNK) {
-      List<Key> chunk = keys.subList(from, Math.min(keys.size(), from + LOOKUP_CHUNK));
+      List<Key> chunk = Sql.padded(keys.subList(from, Math.min(keys.size(), from + LOOKUP_CHUNK)));
       // a join with a VALUES list: both SQLite and PostgreSQL probe the unique index per key
       // (SQLite would scan the table for "(sender_id, client_msg_id) IN (VALUES ...)")
-      StringBuilder sql = new StringBuilder("SELECT ").append(M_COLS).append(" FROM (VALUES ");
-      for (int i = 0; i < chunk.size(); i++) {
-        sql.append(i == 0 ? "(?, ?)" : ", (?, ?)");
-      }
-      sql.append(") AS k JOIN messages m")
-          .append(" ON m.sender_id = k.column1 AND m.client_msg_id = k.column2");
-      try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      String sql =
+          "SELECT "
+              + M_COLS
+              + " FROM (VALUES "
+              + Sql.repeat("(?, ?)", chunk.size())
+              + ") AS k JOIN messages m"
+              + " ON m.sender_id = k.column1 AND m.client_msg_id = k.column2";
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
         int p = 1;
         for (Key k : chunk) {
           ps.setLong(p++, k.senderId());

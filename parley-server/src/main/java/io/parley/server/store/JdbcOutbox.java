@@ -129,7 +129,7 @@ public abstract class JdbcOutbox implements Outbox {
                     c,
                     "SELECT id FROM outbox WHERE state = 'pending' AND kind = ? AND due_at > ?"
                         + " AND group_key IN ("
-                        + placeholders(chunk.size())
+                        + Sql.repeat("?", chunk.size())
                         + ")"
                         + lockClause(),
                     rs -> rs.getLong(1),
@@ -149,7 +149,7 @@ public abstract class JdbcOutbox implements Outbox {
                 Sql.query(
                     c,
                     "UPDATE outbox SET due_at = ? WHERE id IN ("
-                        + placeholders(chunk.size())
+                        + Sql.repeat("?", chunk.size())
                         + ") RETURNING "
                         + COLS,
                     JdbcOutbox::job,
@@ -251,14 +251,6 @@ public abstract class JdbcOutbox implements Outbox {
 
   private static String truncate(String error) {
     return error == null || error.length() <= 1000 ? error : error.substring(0, 1000);
-  }
-
-  private static String placeholders(int n) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < n; i++) {
-      sb.append(i == 0 ? "?" : ", ?");
-    }
-    return sb.toString();
   }
 
   private static Job job(ResultSet rs) throws SQLException {

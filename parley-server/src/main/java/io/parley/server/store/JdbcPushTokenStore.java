@@ -73,17 +73,13 @@ public abstract class JdbcPushTokenStore implements PushTokenStore {
     List<PushToken> out = new ArrayList<>();
     for (int from = 0; from < ids.size(); from += CHUNK) {
       List<Long> chunk = ids.subList(from, Math.min(ids.size(), from + CHUNK));
-      StringBuilder in = new StringBuilder();
-      for (int i = 0; i < chunk.size(); i++) {
-        in.append(i == 0 ? "?" : ", ?");
-      }
       out.addAll(
           Sql.query(
               tx,
               "SELECT t.device_id, t.user_id, t.provider, t.token FROM push_tokens t"
                   + " JOIN devices d ON d.id = t.device_id"
                   + " WHERE d.revoked_at IS NULL AND t.user_id IN ("
-                  + in
+                  + Sql.repeat("?", chunk.size())
                   + ")",
               JdbcPushTokenStore::token,
               chunk.toArray()));

@@ -54,6 +54,26 @@ final class Sql {
     }
   }
 
+  /** {@code n} copies of {@code item} joined by commas, e.g. the placeholders of an IN list. */
+  static String repeat(String item, int n) {
+    return String.join(", ", java.util.Collections.nCopies(n, item));
+  }
+
+  /**
+   * {@code values} padded to the next power of two by repeating the last one, for {@code IN} and
+   * {@code VALUES} lookups (where a repeated value changes nothing): lists of any length then take
+   * few statement shapes, which the SQLite writer's statement cache keeps prepared.
+   */
+  static <T> java.util.List<T> padded(java.util.List<T> values) {
+    int shape = Integer.highestOneBit(values.size() * 2 - 1);
+    java.util.List<T> out = new java.util.ArrayList<>(shape);
+    out.addAll(values);
+    while (out.size() < shape) {
+      out.add(values.getLast());
+    }
+    return out;
+  }
+
   /** Binds a nullable string (typed NULL, which PostgreSQL needs). */
   static void setString(PreparedStatement ps, int index, String value) throws SQLException {
     if (value == null) {

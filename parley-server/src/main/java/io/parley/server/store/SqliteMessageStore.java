@@ -1,6 +1,10 @@
 package io.parley.server.store;
 
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /** {@link JdbcMessageStore} on SQLite. */
 public final class SqliteMessageStore extends JdbcMessageStore {
@@ -15,5 +19,17 @@ public final class SqliteMessageStore extends JdbcMessageStore {
   @Override
   protected boolean isTransientConflict(SQLException e) {
     return false;
+  }
+
+  /** sqlite-jdbc reports each row count of a batch. */
+  @Override
+  protected boolean dedupeOnInsert() {
+    return true;
+  }
+
+  @Override
+  protected Map<String, Long> resolveDirectPairs(
+      Connection c, List<DirectPair> pairs, Set<Long> created) throws SQLException {
+    return SqliteDirectPairs.resolve(c, pairs, created, true);
   }
 }

@@ -53,6 +53,49 @@ class SqliteDatabaseTest {
     }
   }
 
+  @Test
+  void theWriteAheadLogStaysBoundedUnderContinuousWrites() throws Exception {
+    // a checkpoint on another connection never completes while the writer keeps appending, so
+    // the log is never restarted and grows without end (seen: 1.4 GB in 90 s at 4,000 msg/s);
+    // the writer's own auto-checkpoint completes between its commits
+    try (TestDb t = TestDatabases.sqlite();
+        Stores s = t.open()) {
+      Path wal = Path.of(t.config().dataDir(), t.config().sqliteFile() + "-wal");
+      s.conversations().createGroup(1, "g", 1, List.of(2L), 0);
+      String body = "{\"kind\":\"text\",\"text\":\"" + "x".repeat(2000) + "\"}";
+      long id = 100;
+      for (int batch = 0; batch < 200; batch++) {
+        List<NewMessage> messages = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++, id++) {
+          messages.add(new NewMessage(id, 1, 1, 1, "c" + id, 0, body));
+        }
+        s.messages().append(messages);
+      }
+      // 4,000 messages of 2 KB (about 10 MB of pages) went through the log
+      assertThat(Files.size(wal)).isLessThan(8L * 1024 * 1024);
+    }
+  }
+
+  @Test
+  void theWriterKeepsItsStatementJournalsInMemory() {
+    // a multi-row insert (a batch's new direct conversations) needs a statement journal; on disk
+    // SQLite opened, wrote and deleted a temp file for it in every writer batch
+    try (TestDb t = TestDatabases.sqlite();
+        Stores s = t.open()) {
+      String store =
+          s.database()
+              .write(
+                  c -> {
+                    try (Statement st = c.createStatement();
+                        ResultSet rs = st.executeQuery("PRAGMA temp_store")) {
+                      rs.next();
+                      return rs.getString(1);
+                    }
+                  });
+      assertThat(store).isEqualTo("2"); // MEMORY
+    }
+  }
+
   private static String pragma(Database db, String name) {
     return db.read(
         c -> {
