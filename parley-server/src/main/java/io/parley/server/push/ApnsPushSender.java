@@ -3,6 +3,8 @@ package io.parley.server.push;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import io.parley.protocol.Json;
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -36,6 +38,7 @@ public final class ApnsPushSender implements PushSender, AutoCloseable {
   private static final long JWT_REFRESH_MS = 50 * 60_000L;
 
   private final HttpClient client;
+  private final Context context;
   private final String baseUrl;
   private final String topic;
   private final String teamId;
@@ -80,6 +83,11 @@ public final class ApnsPushSender implements PushSender, AutoCloseable {
       o.setHttp2ClearTextUpgrade(false);
     }
     this.client = vertx.createHttpClient(o);
+    // Every exchange runs on this one event loop, the HTTP/2 connection's. Called from a push
+    // worker thread, each request would otherwise get a fresh context on another loop, and the
+    // response could end on the connection's loop before body() was attached on ours: the body
+    // future then never completed (a send hung until its await ran out; vert.x issue 5904).
+    this.context = vertx.getOrCreateContext();
   }
 
   @Override
@@ -125,21 +133,25 @@ public final class ApnsPushSender implements PushSender, AutoCloseable {
             .putHeader("apns-priority", "10")
             .putHeader("apns-collapse-id", n.collapseKey())
             .putHeader("content-type", "application/json");
+    Buffer body = Buffer.buffer(Json.write(payload));
+    Promise<Answer> answer = Promise.promise();
+    context.runOnContext(
+        v ->
+            client
+                .request(ro)
+                .compose(req -> req.send(body))
+                .compose(
+                    resp ->
+                        resp.body()
+                            .map(
+                                b ->
+                                    new Answer(
+                                        resp.statusCode(),
+                                        resp.getHeader("retry-after"),
+                                        b.toString())))
+                .onComplete(answer));
     try {
-      Answer a =
-          client
-              .request(ro)
-              .compose(req -> req.send(Buffer.buffer(Json.write(payload))))
-              .compose(
-                  resp ->
-                      resp.body()
-                          .map(
-                              b ->
-                                  new Answer(
-                                      resp.statusCode(),
-                                      resp.getHeader("retry-after"),
-                                      b.toString())))
-              .await(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+      Answer a = answer.future().await(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
       String reason = reason(a.body());
       if (a.status() == 410
           || (a.status() == 400
