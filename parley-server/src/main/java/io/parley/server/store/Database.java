@@ -57,6 +57,7 @@ public final class Database implements Closeable {
   private static final int SQLITE_MAX_READERS = 4;
   private static final int WRITER_STATEMENTS = 128;
   private static final int WRITER_CACHE_KIB = 32 * 1024;
+  private static final long CHECKPOINT_PERIOD_MS = 100;
 
   private final Dialect dialect;
   private final HikariDataSource pool;
@@ -64,6 +65,7 @@ public final class Database implements Closeable {
   private final StatementCache writerStatements; // SQLite only
   private final ReentrantLock writeLock = new ReentrantLock();
   private Path sqliteFile; // SQLite only
+  private SqliteCheckpointer checkpointer; // SQLite only
   private final java.util.Queue<String> statements =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final java.util.Queue<String> commits =
@@ -146,6 +148,8 @@ public final class Database implements Closeable {
         // statement journals (a multi-row insert, an insert firing a trigger) stay in memory: past
         // 64 KiB SQLite otherwise spills them to a temp file it opens, writes and deletes per batch
         st.execute("PRAGMA temp_store = MEMORY");
+        // the WAL is copied back by SqliteCheckpointer; the writer only as a safety net
+        st.execute("PRAGMA wal_autocheckpoint = " + SqliteCheckpointer.WRITER_SAFETY_NET_PAGES);
       }
       writer.setAutoCommit(false);
 
@@ -158,6 +162,7 @@ public final class Database implements Closeable {
       readers = t.time("read-pool", () -> new HikariDataSource(hc));
       Database db = new Database(Dialect.SQLITE, readers, writer);
       db.sqliteFile = file;
+      db.checkpointer = new SqliteCheckpointer(ds, CHECKPOINT_PERIOD_MS);
       return db;
     } catch (SQLException | RuntimeException e) {
       closeQuietly(writer);
@@ -320,8 +325,16 @@ public final class Database implements Closeable {
     }
   }
 
+  /** Frames the SQLite checkpoint thread has found copied back at most (0 if none; for tests). */
+  long checkpointerFramesCopied() {
+    return checkpointer == null ? 0 : checkpointer.framesCopied();
+  }
+
   @Override
   public void close() {
+    if (checkpointer != null) {
+      checkpointer.close();
+    }
     if (writer != null) {
       writeLock.lock();
       try {
