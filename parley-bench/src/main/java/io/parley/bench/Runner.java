@@ -190,6 +190,11 @@ final class Runner {
     a.add("-XX:+AutoCreateSharedArchive");
     String jsa = node == 0 ? "parley-server.jsa" : "parley-server-" + node + ".jsa";
     a.add("-XX:SharedArchiveFile=" + c.out.resolve(jsa).toAbsolutePath());
+    // extra server JVM options for experiments (GC, heap), e.g. BENCH_SERVER_JVM_OPTS="-Xlog:gc"
+    String extra = System.getenv("BENCH_SERVER_JVM_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      a.addAll(List.of(extra.trim().split("\\s+")));
+    }
     if (jfr) {
       a.add(
           "-XX:StartFlightRecording=filename="

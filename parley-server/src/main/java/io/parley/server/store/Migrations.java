@@ -12,8 +12,10 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -27,7 +29,9 @@ import org.flywaydb.core.Flyway;
  * history already records every versioned migration on the classpath as applied successfully (a
  * restart), Flyway is not started at all: its set-up, classpath scan and validation cost more than
  * the rest of opening the store. Skipped on restart means Flyway's checksum validation of applied
- * scripts only runs when there is something to migrate (the scripts of a release never change).
+ * scripts only runs when there is something to migrate (the scripts of a release never change). A
+ * new, empty SQLite database gets its schema and Flyway's history without Flyway ({@link
+ * NewSqliteSchema}); Flyway takes every later upgrade.
  */
 final class Migrations {
   private static final String HISTORY = "flyway_schema_history";
@@ -39,6 +43,10 @@ final class Migrations {
     String location = "db/migration/" + folder;
     boolean current = t.time("migrations-check", () -> isCurrent(ds, location));
     if (current) {
+      return;
+    }
+    if (folder.equals("sqlite")
+        && t.time("migrations-new-schema", () -> NewSqliteSchema.createIfEmpty(ds, location))) {
       return;
     }
     t.run(
@@ -63,6 +71,22 @@ final class Migrations {
    */
   static Set<String> available(String location) {
     Set<String> versions = new HashSet<>();
+    for (String file : scriptFiles(location)) {
+      if (file == null) {
+        versions.add(null);
+      } else {
+        add(versions, file);
+      }
+    }
+    return versions;
+  }
+
+  /**
+   * The names of the {@code .sql} files directly under {@code location} on the classpath
+   * (directories and jars); a {@code null} entry for a classpath entry of another kind.
+   */
+  static List<String> scriptFiles(String location) {
+    List<String> files = new ArrayList<>();
     try {
       Enumeration<URL> roots = Migrations.class.getClassLoader().getResources(location);
       while (roots.hasMoreElements()) {
@@ -72,16 +96,20 @@ final class Migrations {
           String prefix = location + "/";
           for (Enumeration<JarEntry> es = jar.entries(); es.hasMoreElements(); ) {
             String name = es.nextElement().getName();
-            if (name.startsWith(prefix) && name.indexOf('/', prefix.length()) < 0) {
-              add(versions, name.substring(prefix.length()));
+            if (name.startsWith(prefix)
+                && name.endsWith(".sql")
+                && name.indexOf('/', prefix.length()) < 0) {
+              files.add(name.substring(prefix.length()));
             }
           }
         } else if (root.getProtocol().equals("file")) {
-          try (Stream<Path> files = Files.list(Path.of(root.toURI()))) {
-            files.forEach(f -> add(versions, f.getFileName().toString()));
+          try (Stream<Path> list = Files.list(Path.of(root.toURI()))) {
+            list.map(f -> f.getFileName().toString())
+                .filter(n -> n.endsWith(".sql"))
+                .forEach(files::add);
           }
         } else {
-          versions.add(null); // unknown kind of classpath entry: let Flyway look
+          files.add(null); // unknown kind of classpath entry: let Flyway look
         }
       }
     } catch (IOException e) {
@@ -89,13 +117,10 @@ final class Migrations {
     } catch (URISyntaxException e) {
       throw new IllegalStateException("cannot list " + location, e);
     }
-    return versions;
+    return files;
   }
 
   private static void add(Set<String> versions, String file) {
-    if (!file.endsWith(".sql")) {
-      return;
-    }
     int sep = file.indexOf("__");
     if (file.startsWith("V") && sep > 1) {
       versions.add(file.substring(1, sep).replace('_', '.'));
