@@ -195,6 +195,7 @@ class App {
     const conv = this.chat.convs.get(id);
     if (!conv) { toast('That conversation is not available.'); return; }
     if (!fromRoute && location.hash !== '#c=' + id) history.pushState(null, '', '#c=' + id);
+    delete $('thread-main').dataset.ready; // set again once this one is loaded (tests wait for it)
     $('app').classList.add('chat-open');
     this.chat.openId = id;
     this.thread.show(conv, { jumpSeq });
@@ -208,6 +209,7 @@ class App {
     this.chat.subscribePresence();
     if (window.matchMedia('(min-width: 721px)').matches || !jumpSeq) $('composer-input').focus({ preventScroll: true });
     if (jumpSeq) this.thread.flash(jumpSeq);
+    if (this.chat.openId === id) $('thread-main').dataset.ready = id;
     announce(`Conversation with ${this.chat.title(conv)} opened`);
   }
 

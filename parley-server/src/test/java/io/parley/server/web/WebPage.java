@@ -90,9 +90,17 @@ final class WebPage {
         .filter(new Locator.FilterOptions().setHasText(title));
   }
 
+  /**
+   * Opens the chat and waits until it is fully open: its latest history loaded and presence
+   * subscribed (the app marks {@code #thread-main} {@code data-ready} last). A history request
+   * still in flight could otherwise be answered after a later step, e.g. with messages sent while
+   * the test holds the page offline (offline emulation fails new requests, not ones already sent).
+   */
   void open(String title) {
     conversation(title).click();
     assertThat(page.locator("#thread-title")).hasText(title);
+    assertThat(page.locator("#thread-main"))
+        .hasAttribute("data-ready", java.util.regex.Pattern.compile(".+"));
   }
 
   void send(String text) {
