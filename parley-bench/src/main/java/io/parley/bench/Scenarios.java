@@ -289,6 +289,7 @@ final class Scenarios {
         cs.add(new BenchClient(i, users.get(i)[0], users.get(i)[1]));
       }
       Traffic rt = new Traffic();
+      System.err.println("storm: backlog filled, connecting " + c + " clients");
       double cpu0 = o.targetCpuSeconds.getAsDouble();
       double gen0 = ServerProcess.cpuSecondsOf(ProcessHandle.current().pid());
       long s0 = System.nanoTime();

@@ -142,6 +142,7 @@ public final class Gateway implements WebSocketUpgrades {
       respond(ch, HttpResponseStatus.SERVICE_UNAVAILABLE);
       return;
     }
+    sync.noteConnect();
     String token = token(req);
     if (token == null) {
       handshake(ch, req, () -> closeUnauthorized(ch, "missing access token"));

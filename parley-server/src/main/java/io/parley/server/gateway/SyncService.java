@@ -45,6 +45,11 @@ public final class SyncService {
   private final SyncWatermarks watermarks;
   private final Executor workers;
 
+  /** More connects and replay steps a second than this make a reconnect wave. */
+  static final int WAVE_PER_SECOND = 100;
+
+  private final ConnectWave wave = new ConnectWave(WAVE_PER_SECOND, System::nanoTime);
+
   /**
    * @param workers runs the replays and the batched watermark writes ({@link SyncWatermarks})
    */
@@ -55,6 +60,19 @@ public final class SyncService {
     this.throttleBytes = throttleBytes;
     this.workers = workers;
     this.watermarks = new SyncWatermarks(queries, workers);
+  }
+
+  /** Notes a WebSocket connect starting (its token check and replay are to come). */
+  public void noteConnect() {
+    wave.note();
+  }
+
+  /**
+   * Whether a reconnect wave is being served (see {@link ConnectWave}): background work (search
+   * indexing) should wait for it.
+   */
+  public boolean inConnectWave() {
+    return wave.active();
   }
 
   /** Writes the receipt watermarks not written yet (on stop). */
@@ -105,6 +123,7 @@ public final class SyncService {
 
     @Override
     public void run() {
+      wave.note();
       try {
         step();
       } catch (RuntimeException e) {

@@ -75,10 +75,16 @@ public final class MessageWriter implements AutoCloseable {
 
   /**
    * What a piece of {@link IdleWork} did: whether it committed a transaction (counted in {@link
-   * #transactions}) and whether more is ready (run again at the next idle moment).
+   * #transactions}), whether more is ready (run again at the next idle moment), and whether it
+   * chose to wait ({@code later}: asked again one idle period on, even if nothing is committed).
    */
-  public record IdleResult(boolean committed, boolean more) {
+  public record IdleResult(boolean committed, boolean more, boolean later) {
     public static final IdleResult NOTHING = new IdleResult(false, false);
+    public static final IdleResult LATER = new IdleResult(false, false, true);
+
+    public IdleResult(boolean committed, boolean more) {
+      this(committed, more, false);
+    }
   }
 
   /**
@@ -285,6 +291,7 @@ public final class MessageWriter implements AutoCloseable {
         transactions.increment();
       }
       idleMore = r.more();
+      idleDue = r.later();
     } catch (RuntimeException e) {
       idleMore = false;
       log.warn("writer idle work failed: {}", e.toString());

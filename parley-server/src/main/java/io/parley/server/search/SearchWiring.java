@@ -11,11 +11,23 @@ public final class SearchWiring {
   private final SearchService service;
   private final Authenticator auth;
 
-  /** On SQLite, {@code writer} also moves queued messages into the index between its batches. */
-  public SearchWiring(Stores stores, Authenticator auth, MessageWriter writer) {
+  /** Background indexing waits this long at most while {@code busy} says so. */
+  static final long INDEXING_MAX_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+
+  /**
+   * On SQLite, {@code writer} also moves queued messages into the index between its batches, except
+   * while {@code busy} (a reconnect wave), for up to {@link #INDEXING_MAX_WAIT_NANOS}.
+   */
+  public SearchWiring(
+      Stores stores,
+      Authenticator auth,
+      MessageWriter writer,
+      java.util.function.BooleanSupplier busy) {
     SearchIndex index = index(stores.database());
     if (index instanceof SqliteSearchIndex sqlite) {
-      writer.setIdleWork(sqlite.backgroundIndexing());
+      writer.setIdleWork(
+          new io.parley.server.messaging.YieldingIdleWork(
+              sqlite.backgroundIndexing(), busy, INDEXING_MAX_WAIT_NANOS, System::nanoTime));
     }
     this.service = new SearchService(index, stores.conversations());
     this.auth = auth;

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -83,6 +84,37 @@ class MessageWriterWindowTest {
     writer.submit(msg("m"), r -> r.message().seq()).join();
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() >= 11);
     assertThat(threads).containsExactly("parley-message-writer");
+  }
+
+  @Test
+  void idleWorkThatWaitsIsAskedAgainEveryPeriodWithoutNewCommits() {
+    AtomicInteger runs = new AtomicInteger();
+    AtomicBoolean busy = new AtomicBoolean(true);
+    AtomicInteger pieces = new AtomicInteger();
+    long[] now = {0};
+    writer.setIdleWork(
+        new YieldingIdleWork(
+            () -> {
+              runs.incrementAndGet();
+              pieces.incrementAndGet();
+              return new IdleResult(true, false);
+            },
+            busy::get,
+            TimeUnit.SECONDS.toNanos(30),
+            () -> now[0]));
+    writer.submit(msg("first"), r -> r.message().seq()).join();
+    // busy: the work is not run, but it is asked again (every idle period), with nothing committed
+    Awaitility.await().pollDelay(Duration.ofMillis(300)).until(() -> true);
+    assertThat(pieces.get()).isZero();
+    busy.set(false);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> pieces.get() == 1);
+    // busy for longer than the longest wait: it runs anyway
+    busy.set(true);
+    writer.submit(msg("second"), r -> r.message().seq()).join();
+    Awaitility.await().pollDelay(Duration.ofMillis(200)).until(() -> true);
+    assertThat(pieces.get()).isEqualTo(1);
+    now[0] += TimeUnit.SECONDS.toNanos(31);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> pieces.get() == 2);
   }
 
   private static NewMessage msg(String clientMsgId) {
