@@ -41,12 +41,21 @@ final class Migrations {
   /** Brings the schema up to date; times {@code migrations} (or {@code migrations-check}). */
   static void migrate(DataSource ds, String folder, StartupPhases t) {
     String location = "db/migration/" + folder;
-    boolean current = t.time("migrations-check", () -> isCurrent(ds, location));
-    if (current) {
+    // the classpath is listed once (a scan of the jar's entries) for both steps below
+    Check check =
+        t.time(
+            "migrations-check",
+            () -> {
+              List<String> f = scriptFiles(location);
+              return new Check(f, isCurrent(ds, versions(f)));
+            });
+    if (check.current()) {
       return;
     }
+    List<String> files = check.files();
     if (folder.equals("sqlite")
-        && t.time("migrations-new-schema", () -> NewSqliteSchema.createIfEmpty(ds, location))) {
+        && t.time(
+            "migrations-new-schema", () -> NewSqliteSchema.createIfEmpty(ds, location, files))) {
       return;
     }
     t.run(
@@ -55,9 +64,14 @@ final class Migrations {
             Flyway.configure().dataSource(ds).locations("classpath:" + location).load().migrate());
   }
 
+  private record Check(List<String> files, boolean current) {}
+
   /** True if every versioned script under {@code location} is recorded as applied. */
   static boolean isCurrent(DataSource ds, String location) {
-    Set<String> available = available(location);
+    return isCurrent(ds, available(location));
+  }
+
+  private static boolean isCurrent(DataSource ds, Set<String> available) {
     if (available.isEmpty() || available.contains(null)) {
       return false; // nothing found, or a script that is not V<version>__ (repeatable): Flyway
     }
@@ -70,8 +84,12 @@ final class Migrations {
    * (directories and jars); {@code null} in the set for any other {@code .sql} file.
    */
   static Set<String> available(String location) {
+    return versions(scriptFiles(location));
+  }
+
+  private static Set<String> versions(List<String> files) {
     Set<String> versions = new HashSet<>();
-    for (String file : scriptFiles(location)) {
+    for (String file : files) {
       if (file == null) {
         versions.add(null);
       } else {
@@ -123,7 +141,7 @@ final class Migrations {
   private static void add(Set<String> versions, String file) {
     int sep = file.indexOf("__");
     if (file.startsWith("V") && sep > 1) {
-      versions.add(file.substring(1, sep).replace('_', '.'));
+      versions.add(NewSqliteSchema.Script.of(file).version());
     } else {
       versions.add(null);
     }

@@ -75,7 +75,11 @@ final class NewSqliteSchema {
    * did, false (nothing changed) if the database is not empty or anything failed.
    */
   static boolean createIfEmpty(DataSource ds, String location) {
-    List<String> files = Migrations.scriptFiles(location);
+    return createIfEmpty(ds, location, Migrations.scriptFiles(location));
+  }
+
+  /** The same, with the files under {@code location} already listed ({@link Migrations}). */
+  static boolean createIfEmpty(DataSource ds, String location, List<String> files) {
     if (files.isEmpty() || files.contains(null)) {
       return false;
     }
