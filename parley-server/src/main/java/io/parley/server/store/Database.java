@@ -57,7 +57,7 @@ public final class Database implements Closeable {
   private static final int SQLITE_MAX_READERS = 4;
   private static final int WRITER_STATEMENTS = 128;
   private static final int WRITER_CACHE_KIB = 32 * 1024;
-  private static final long CHECKPOINT_PERIOD_MS = 100;
+  private static final long CHECKPOINT_PERIOD_MS = 10;
 
   private final Dialect dialect;
   private final HikariDataSource pool;
@@ -151,6 +151,15 @@ public final class Database implements Closeable {
         // the WAL is copied back by SqliteCheckpointer; the writer only as a safety net
         st.execute("PRAGMA wal_autocheckpoint = " + SqliteCheckpointer.WRITER_SAFETY_NET_PAGES);
       }
+      // the driver begins the next transaction as soon as one commits; IMMEDIATE would take the
+      // write lock and a read snapshot then and hold them between batches, so the WAL could never
+      // be rewound after SqliteCheckpointer copied it back (a rewind needs a transaction that
+      // began after the copy). DEFERRED takes both at the batch's first statement; no other
+      // connection writes, so it is never refused the upgrade.
+      writer
+          .unwrap(org.sqlite.SQLiteConnection.class)
+          .getConnectionConfig()
+          .setTransactionMode(SQLiteConfig.TransactionMode.DEFERRED);
       writer.setAutoCommit(false);
 
       HikariConfig hc = new HikariConfig();
@@ -328,6 +337,11 @@ public final class Database implements Closeable {
   /** Frames the SQLite checkpoint thread has found copied back at most (0 if none; for tests). */
   long checkpointerFramesCopied() {
     return checkpointer == null ? 0 : checkpointer.framesCopied();
+  }
+
+  /** Times the checkpoint thread found the log rewound (SQLite; for tests). */
+  long checkpointerRewinds() {
+    return checkpointer == null ? 0 : checkpointer.rewinds();
   }
 
   @Override

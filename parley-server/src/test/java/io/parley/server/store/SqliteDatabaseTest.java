@@ -81,6 +81,57 @@ class SqliteDatabaseTest {
   }
 
   @Test
+  void theCheckpointThreadRewindsTheLogBeforeTheWritersSafetyNetIsReached() throws Exception {
+    // a writer committing every 2 ms, as under load: the checkpoint thread repeats its
+    // checkpoint until the log is fully copied, so a later commit rewinds it long before the
+    // writer's own checkpoint (which stalled every send behind it) would be needed
+    try (TestDb t = TestDatabases.sqlite();
+        Stores s = t.open()) {
+      Path wal = Path.of(t.config().dataDir(), t.config().sqliteFile() + "-wal");
+      s.conversations().createGroup(1, "g", 1, List.of(2L), 0);
+      String body = "{\"kind\":\"text\",\"text\":\"" + "x".repeat(3000) + "\"}";
+      long netBytes = SqliteCheckpointer.WRITER_SAFETY_NET_PAGES * 4096L;
+      long[] id = {100};
+      long[] largest = {0};
+      // each message fills at least a page of its own: three times the safety net in all
+      long batches = 3 * SqliteCheckpointer.WRITER_SAFETY_NET_PAGES / 10;
+      java.util.concurrent.CompletableFuture<Void> done =
+          new java.util.concurrent.CompletableFuture<>();
+      var pacer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+      try {
+        long[] written = {0};
+        var unused =
+            pacer.scheduleAtFixedRate(
+                () -> {
+                  try {
+                    List<NewMessage> messages = new java.util.ArrayList<>();
+                    for (int i = 0; i < 10; i++, id[0]++) {
+                      messages.add(new NewMessage(id[0], 1, 1, 1, "c" + id[0], 0, body));
+                    }
+                    s.messages().append(messages);
+                    largest[0] = Math.max(largest[0], Files.size(wal));
+                    if (++written[0] == batches) {
+                      done.complete(null);
+                    }
+                  } catch (Exception | Error e) {
+                    done.completeExceptionally(e);
+                  }
+                },
+                0,
+                2,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+        done.get(120, java.util.concurrent.TimeUnit.SECONDS);
+      } finally {
+        pacer.shutdown();
+        assertThat(pacer.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      }
+      assertThat(s.database().checkpointerRewinds()).isPositive();
+      assertThat(largest[0]).isLessThan(netBytes);
+      assertThat(s.messages().findByClientMsgId(1, "c" + (id[0] - 1))).isPresent();
+    }
+  }
+
+  @Test
   void aCheckpointOnItsOwnThreadCopiesTheLogBackWhileTheWriterIsIdle() throws Exception {
     try (TestDb t = TestDatabases.sqlite();
         Stores s = t.open()) {

@@ -9,40 +9,72 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Read-through cache of conversation members and each conversation's last seq, used on the hot path
  * (authorizing every send and fanning it out) so that no send reads the database once its
- * conversation is warm. Writers of membership call {@link #invalidate}. Bounded: past {@code
- * maxEntries} the cache is dropped and refills on demand.
+ * conversation is warm. Writers of membership call {@link #invalidate}. Bounded: past about {@code
+ * maxEntries} per kind of entry, some are forgotten and refill on demand.
+ *
+ * <p>Conversations of two members (every direct one), their last seqs and the direct pairs live in
+ * {@link LongTable}s, primitive arrays with no object per entry: with random pairs of users every
+ * first message adds an entry, and as boxed map entries they made the young collections copy tens
+ * of megabytes (see {@link LongTable}). Other member lists (groups) stay in a map.
  */
 public final class Memberships {
   private final ConversationStore store;
   private final int maxEntries;
+
+  /** Member lists of any size but two. */
   private final ConcurrentHashMap<Long, long[]> members = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<Long, Long> lastSeq = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<DirectPair, Long> directs = new ConcurrentHashMap<>();
+
+  /** conversation id -> its two members, lower id first. */
+  private final LongTable pairs;
+
+  /** conversation id -> highest committed seq seen. */
+  private final LongTable lastSeq;
+
+  /** (lower user id, higher user id) -> their direct conversation's id. */
+  private final LongTable directs;
+
   private volatile RelationshipListener listener = (conversationId, previous) -> {};
 
   public Memberships(ConversationStore store, int maxEntries) {
     this.store = store;
     this.maxEntries = maxEntries;
+    this.pairs = new LongTable(1, 2, maxEntries);
+    this.lastSeq = new LongTable(1, 1, maxEntries);
+    this.directs = new LongTable(2, 1, maxEntries);
   }
 
   /** Sorted member user ids; empty if the conversation does not exist. May block on a miss. */
   public long[] members(long conversationId) {
-    long[] m = members.get(conversationId);
+    long[] m = cached(conversationId);
     if (m != null) {
       return m;
     }
-    if (members.size() >= maxEntries) {
-      members.clear();
-    }
     long[] loaded =
         store.members(conversationId).stream().mapToLong(Member::userId).sorted().toArray();
-    members.put(conversationId, loaded);
+    cache(conversationId, loaded);
     return loaded;
   }
 
   /** The cached members, or null without touching the store. */
   public long[] cached(long conversationId) {
+    long[] pair = new long[2];
+    if (pairs.get(conversationId, 0, pair)) {
+      return pair;
+    }
     return members.get(conversationId);
+  }
+
+  private void cache(long conversationId, long[] sorted) {
+    if (sorted.length == 2) {
+      members.remove(conversationId);
+      pairs.put(conversationId, 0, sorted[0], sorted[1]);
+      return;
+    }
+    pairs.remove(conversationId, 0);
+    if (members.size() >= maxEntries) {
+      members.clear();
+    }
+    members.put(conversationId, sorted);
   }
 
   public boolean isMember(long conversationId, long userId) {
@@ -99,7 +131,9 @@ public final class Memberships {
    * cluster this must also reach the other nodes (through the broker).
    */
   public void invalidate(long conversationId) {
-    long[] before = members.remove(conversationId);
+    long[] before = cached(conversationId);
+    pairs.remove(conversationId, 0);
+    members.remove(conversationId);
     listener.relationshipsChanged(conversationId, before);
   }
 
@@ -108,16 +142,10 @@ public final class Memberships {
     listener.relationshipsChanged(conversationId, null);
   }
 
-  /** An unordered pair of users with a direct conversation. */
-  private record DirectPair(long low, long high) {
-    static DirectPair of(long a, long b) {
-      return new DirectPair(Math.min(a, b), Math.max(a, b));
-    }
-  }
-
   /** The cached direct conversation of two users, or null (unknown to this node). Never blocks. */
   public Long direct(long userA, long userB) {
-    return directs.get(DirectPair.of(userA, userB));
+    long id = directs.get(Math.min(userA, userB), Math.max(userA, userB), 0, 0);
+    return id == 0 ? null : id;
   }
 
   /**
@@ -125,10 +153,7 @@ public final class Memberships {
    * change), so later sends by {@code to_user_id} and their authorization need no store access.
    */
   public void directKnown(long conversationId, long userA, long userB) {
-    if (directs.size() >= maxEntries) {
-      directs.clear();
-    }
-    directs.put(DirectPair.of(userA, userB), conversationId);
+    directs.put(Math.min(userA, userB), Math.max(userA, userB), conversationId);
     directMembers(conversationId, userA, userB);
   }
 
@@ -138,38 +163,33 @@ public final class Memberships {
    * members through this cache, and a store read there could not see the new rows yet.
    */
   public void directMembers(long conversationId, long userA, long userB) {
-    if (members.size() >= maxEntries) {
-      members.clear();
-    }
     long[] pair =
         userA == userB
             ? new long[] {userA}
             : new long[] {Math.min(userA, userB), Math.max(userA, userB)};
     // overwrites a stale empty entry cached by a lookup made before the conversation existed
-    members.put(conversationId, pair);
+    cache(conversationId, pair);
   }
 
   /** Drops every cached entry (this node may have missed membership changes). */
   public void invalidateAll() {
     members.clear();
+    pairs.clear();
     lastSeq.clear();
   }
 
   /** Highest seq committed in the conversation, as seen by this node. May block on a miss. */
   public long lastSeq(long conversationId) {
-    Long s = lastSeq.get(conversationId);
-    if (s != null) {
+    long s = lastSeq.get(conversationId, 0, 0, -1);
+    if (s >= 0) {
       return s;
     }
     long loaded = store.find(conversationId).map(Conversation::lastSeq).orElse(0L);
-    return lastSeq.merge(conversationId, loaded, Math::max);
+    return lastSeq.putMax(conversationId, 0, loaded);
   }
 
   /** Records a committed seq. */
   public void committed(long conversationId, long seq) {
-    if (lastSeq.size() >= maxEntries) {
-      lastSeq.clear();
-    }
-    lastSeq.merge(conversationId, seq, Math::max);
+    lastSeq.putMax(conversationId, 0, seq);
   }
 }
