@@ -176,6 +176,31 @@ class SqliteDatabaseTest {
     }
   }
 
+  @Test
+  void noConnectionAsksTheDriverForGeneratedKeys() {
+    // with generated keys on, the driver matched each statement's SQL against a regex and ran
+    // SELECT last_insert_rowid() in a statement of its own after every INSERT
+    try (TestDb t = TestDatabases.sqlite();
+        Stores s = t.open()) {
+      boolean writerOn =
+          s.database()
+              .write(
+                  c ->
+                      c.unwrap(org.sqlite.SQLiteConnection.class)
+                          .getConnectionConfig()
+                          .isGetGeneratedKeys());
+      assertThat(writerOn).isFalse();
+      boolean readerOn =
+          s.database()
+              .read(
+                  c ->
+                      c.unwrap(org.sqlite.SQLiteConnection.class)
+                          .getConnectionConfig()
+                          .isGetGeneratedKeys());
+      assertThat(readerOn).isFalse();
+    }
+  }
+
   private static String pragma(Database db, String name) {
     return db.read(
         c -> {
