@@ -57,7 +57,7 @@ public final class Database implements Closeable {
   private static final int SQLITE_MAX_READERS = 4;
   private static final int WRITER_STATEMENTS = 128;
   private static final int WRITER_CACHE_KIB = 32 * 1024;
-  private static final long CHECKPOINT_PERIOD_MS = 10;
+  private static final long CHECKPOINT_PERIOD_MS = 100;
 
   private final Dialect dialect;
   private final HikariDataSource pool;
