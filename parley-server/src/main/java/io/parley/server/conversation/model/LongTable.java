@@ -65,7 +65,7 @@ final class LongTable {
       return false;
     }
     long h = hash(k1, k2);
-    Stripe s = stripes[(int) (h >>> (64 - STRIPE_BITS))];
+    Stripe s = stripeOf(h);
     long stamp = s.lock.tryOptimisticRead();
     if (stamp != 0) {
       boolean found = copyOut(s.slots, h, k1, k2, out);
@@ -93,10 +93,13 @@ final class LongTable {
       return;
     }
     long h = hash(k1, k2);
-    Stripe s = stripes[(int) (h >>> (64 - STRIPE_BITS))];
+    Stripe s = stripeOf(h);
     long stamp = s.lock.writeLock();
     try {
-      int at = slotFor(s, h, k1, k2);
+      int at = indexOf(s.slots, h, k1, k2);
+      if (at < 0) {
+        at = insert(s, h, k1, k2);
+      }
       System.arraycopy(values, 0, s.slots, at + keyWidth, valueWidth);
     } finally {
       s.lock.unlockWrite(stamp);
@@ -112,16 +115,17 @@ final class LongTable {
       return value;
     }
     long h = hash(k1, k2);
-    Stripe s = stripes[(int) (h >>> (64 - STRIPE_BITS))];
+    Stripe s = stripeOf(h);
     long stamp = s.lock.writeLock();
     try {
-      int before = s.size;
-      int at = slotFor(s, h, k1, k2);
-      int v = at + keyWidth;
-      if (s.size != before || s.slots[v] < value) {
-        s.slots[v] = value;
+      int at = indexOf(s.slots, h, k1, k2);
+      if (at < 0) {
+        at = insert(s, h, k1, k2);
+        s.slots[at + keyWidth] = value;
+      } else if (s.slots[at + keyWidth] < value) {
+        s.slots[at + keyWidth] = value;
       }
-      return s.slots[v];
+      return s.slots[at + keyWidth];
     } finally {
       s.lock.unlockWrite(stamp);
     }
@@ -133,23 +137,16 @@ final class LongTable {
       return false;
     }
     long h = hash(k1, k2);
-    Stripe s = stripes[(int) (h >>> (64 - STRIPE_BITS))];
+    Stripe s = stripeOf(h);
     long stamp = s.lock.writeLock();
     try {
-      long[] t = s.slots;
-      int mask = t.length / stride - 1;
-      for (int i = (int) h & mask, n = 0; n <= mask; i = (i + 1) & mask, n++) {
-        int at = i * stride;
-        if (t[at] == 0) {
-          return false;
-        }
-        if (matches(t, at, k1, k2)) {
-          deleteAt(t, i, mask);
-          s.size--;
-          return true;
-        }
+      int at = indexOf(s.slots, h, k1, k2);
+      if (at < 0) {
+        return false;
       }
-      return false;
+      deleteAt(s.slots, at / stride);
+      s.size--;
+      return true;
     } finally {
       s.lock.unlockWrite(stamp);
     }
@@ -183,81 +180,77 @@ final class LongTable {
   }
 
   /**
-   * Probes for the key; copies its values out. May run on a table being changed (an optimistic
-   * read): it reads the array once and stops after one pass, whatever it finds.
+   * Copies the key's values out. May run on a table being changed (an optimistic read): it reads
+   * the array once, and {@link #indexOf} stops after one pass whatever it finds.
    */
   private boolean copyOut(long[] t, long h, long k1, long k2, long[] out) {
+    int at = indexOf(t, h, k1, k2);
+    if (at < 0) {
+      return false;
+    }
+    System.arraycopy(t, at + keyWidth, out, 0, valueWidth);
+    return true;
+  }
+
+  /** The word index of the key's slot in {@code t}, or -1: one pass of linear probing at most. */
+  private int indexOf(long[] t, long h, long k1, long k2) {
     int mask = t.length / stride - 1;
     for (int i = (int) h & mask, n = 0; n <= mask; i = (i + 1) & mask, n++) {
       int at = i * stride;
-      long first = t[at];
-      if (first == 0) {
-        return false;
-      }
-      if (first == k1 && (keyWidth == 1 || t[at + 1] == k2)) {
-        System.arraycopy(t, at + keyWidth, out, 0, valueWidth);
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Under the write lock: the word index of the key's slot, inserting it (values 0) if absent. */
-  private int slotFor(Stripe s, long h, long k1, long k2) {
-    long[] t = s.slots;
-    int mask = t.length / stride - 1;
-    int i = (int) h & mask;
-    while (true) {
-      int at = i * stride;
       if (t[at] == 0) {
-        break;
+        return -1;
       }
       if (matches(t, at, k1, k2)) {
         return at;
       }
-      i = (i + 1) & mask;
     }
-    // absent: make room first (forget the stripe when full, grow past 3/4), then insert
+    return -1;
+  }
+
+  /**
+   * Under the write lock, for an absent key: makes room (forgets the stripe when full, grows it
+   * past 3/4) and stores the key with values 0; returns the word index of its slot.
+   */
+  private int insert(Stripe s, long h, long k1, long k2) {
     if (s.size >= maxPerStripe) {
       s.slots = new long[INITIAL_SLOTS * stride];
       s.size = 0;
-    } else if ((s.size + 1) * 4L > (mask + 1) * 3L) {
+    } else if ((s.size + 1) * 4L > (s.slots.length / stride) * 3L) {
       grow(s);
     }
-    t = s.slots;
-    mask = t.length / stride - 1;
-    i = (int) h & mask;
-    while (t[i * stride] != 0) {
-      i = (i + 1) & mask;
-    }
-    int at = i * stride;
-    t[at] = k1;
+    int at = freeSlot(s.slots, h);
+    s.slots[at] = k1;
     if (keyWidth == 2) {
-      t[at + 1] = k2;
+      s.slots[at + 1] = k2;
     }
     s.size++;
     return at;
   }
 
+  /** The word index of the first empty slot from the hash's home (there is always one). */
+  private int freeSlot(long[] t, long h) {
+    int mask = t.length / stride - 1;
+    int i = (int) h & mask;
+    while (t[i * stride] != 0) {
+      i = (i + 1) & mask;
+    }
+    return i * stride;
+  }
+
   private void grow(Stripe s) {
     long[] old = s.slots;
     long[] t = new long[old.length * 2];
-    int mask = t.length / stride - 1;
     for (int at = 0; at < old.length; at += stride) {
-      long k1 = old[at];
-      if (k1 != 0) {
-        int i = (int) hash(k1, keyWidth == 2 ? old[at + 1] : 0) & mask;
-        while (t[i * stride] != 0) {
-          i = (i + 1) & mask;
-        }
-        System.arraycopy(old, at, t, i * stride, stride);
+      if (old[at] != 0) {
+        System.arraycopy(old, at, t, freeSlot(t, hashAt(old, at)), stride);
       }
     }
     s.slots = t; // a reader of the old array fails validation and retries
   }
 
   /** Backward-shift deletion: later entries of the probe run move up so no lookup stops early. */
-  private void deleteAt(long[] t, int hole, int mask) {
+  private void deleteAt(long[] t, int hole) {
+    int mask = t.length / stride - 1;
     int i = hole;
     int j = hole;
     while (true) {
@@ -266,7 +259,7 @@ final class LongTable {
       if (t[at] == 0) {
         break;
       }
-      int home = (int) hash(t[at], keyWidth == 2 ? t[at + 1] : 0) & mask;
+      int home = (int) hashAt(t, at) & mask;
       // the entry at j may fill the hole at i unless its home lies cyclically in (i, j]
       boolean stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
       if (!stays) {
@@ -275,6 +268,15 @@ final class LongTable {
       }
     }
     java.util.Arrays.fill(t, i * stride, i * stride + stride, 0L);
+  }
+
+  private Stripe stripeOf(long h) {
+    return stripes[(int) (h >>> (64 - STRIPE_BITS))];
+  }
+
+  /** The hash of the key stored at word index {@code at}. */
+  private long hashAt(long[] t, int at) {
+    return hash(t[at], keyWidth == 2 ? t[at + 1] : 0);
   }
 
   private boolean matches(long[] t, int at, long k1, long k2) {
