@@ -60,17 +60,12 @@ class SqliteDatabaseTest {
     // writer's own checkpoint at WRITER_SAFETY_NET_PAGES finds the log copied and rewinds it
     try (TestDb t = TestDatabases.sqlite();
         Stores s = t.open()) {
-      Path wal = Path.of(t.config().dataDir(), t.config().sqliteFile() + "-wal");
+      Path wal = walOf(t);
       s.conversations().createGroup(1, "g", 1, List.of(2L), 0);
-      String body = "{\"kind\":\"text\",\"text\":\"" + "x".repeat(2000) + "\"}";
       long id = 100;
       long largest = 0;
-      for (int batch = 0; batch < 600; batch++) {
-        List<NewMessage> messages = new java.util.ArrayList<>();
-        for (int i = 0; i < 20; i++, id++) {
-          messages.add(new NewMessage(id, 1, 1, 1, "c" + id, 0, body));
-        }
-        s.messages().append(messages);
+      for (int batch = 0; batch < 600; batch++, id += 20) {
+        s.messages().append(textMessages(id, 20, 2000));
         largest = Math.max(largest, Files.size(wal));
       }
       // 12,000 messages of 2 KB: about 70 MB of log frames went through the log
@@ -87,9 +82,8 @@ class SqliteDatabaseTest {
     // writer's own checkpoint (which stalled every send behind it) would be needed
     try (TestDb t = TestDatabases.sqlite();
         Stores s = t.open()) {
-      Path wal = Path.of(t.config().dataDir(), t.config().sqliteFile() + "-wal");
+      Path wal = walOf(t);
       s.conversations().createGroup(1, "g", 1, List.of(2L), 0);
-      String body = "{\"kind\":\"text\",\"text\":\"" + "x".repeat(3000) + "\"}";
       long netBytes = SqliteCheckpointer.WRITER_SAFETY_NET_PAGES * 4096L;
       long[] id = {100};
       long[] largest = {0};
@@ -104,11 +98,8 @@ class SqliteDatabaseTest {
             pacer.scheduleAtFixedRate(
                 () -> {
                   try {
-                    List<NewMessage> messages = new java.util.ArrayList<>();
-                    for (int i = 0; i < 10; i++, id[0]++) {
-                      messages.add(new NewMessage(id[0], 1, 1, 1, "c" + id[0], 0, body));
-                    }
-                    s.messages().append(messages);
+                    s.messages().append(textMessages(id[0], 10, 3000));
+                    id[0] += 10;
                     largest[0] = Math.max(largest[0], Files.size(wal));
                     if (++written[0] == batches) {
                       done.complete(null);
@@ -182,23 +173,29 @@ class SqliteDatabaseTest {
     // SELECT last_insert_rowid() in a statement of its own after every INSERT
     try (TestDb t = TestDatabases.sqlite();
         Stores s = t.open()) {
-      boolean writerOn =
-          s.database()
-              .write(
-                  c ->
-                      c.unwrap(org.sqlite.SQLiteConnection.class)
-                          .getConnectionConfig()
-                          .isGetGeneratedKeys());
-      assertThat(writerOn).isFalse();
-      boolean readerOn =
-          s.database()
-              .read(
-                  c ->
-                      c.unwrap(org.sqlite.SQLiteConnection.class)
-                          .getConnectionConfig()
-                          .isGetGeneratedKeys());
-      assertThat(readerOn).isFalse();
+      assertThat(s.database().write(SqliteDatabaseTest::generatedKeysOn)).isFalse();
+      assertThat(s.database().read(SqliteDatabaseTest::generatedKeysOn)).isFalse();
     }
+  }
+
+  private static boolean generatedKeysOn(java.sql.Connection c) throws java.sql.SQLException {
+    return c.unwrap(org.sqlite.SQLiteConnection.class).getConnectionConfig().isGetGeneratedKeys();
+  }
+
+  private static Path walOf(TestDb t) {
+    return Path.of(t.config().dataDir(), t.config().sqliteFile() + "-wal");
+  }
+
+  /**
+   * {@code count} text messages of group 1 from user 1, ids (and client ids) from {@code first}.
+   */
+  private static List<NewMessage> textMessages(long first, int count, int textChars) {
+    String body = "{\"kind\":\"text\",\"text\":\"" + "x".repeat(textChars) + "\"}";
+    List<NewMessage> messages = new java.util.ArrayList<>();
+    for (long id = first; id < first + count; id++) {
+      messages.add(new NewMessage(id, 1, 1, 1, "c" + id, 0, body));
+    }
+    return messages;
   }
 
   private static String pragma(Database db, String name) {
