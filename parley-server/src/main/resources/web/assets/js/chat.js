@@ -73,7 +73,12 @@ export class Chat extends EventTarget {
     if (c.last_message !== undefined && c.last_message) {
       this.noteLast(conv, c.last_message);
     }
-    if (c.unread_count !== undefined) conv.unread_count = c.unread_count;
+    if (c.unread_count !== undefined) {
+      // a list answered before the server applied our latest 'read' counts messages we have read
+      const stale = (c.last_read_seq ?? 0) < conv.last_read_seq;
+      if (!stale) conv.unread_count = c.unread_count;
+      else if (conv.last_read_seq >= conv.last_seq) conv.unread_count = 0;
+    }
     if (c.last_read_seq !== undefined) conv.last_read_seq = Math.max(conv.last_read_seq, c.last_read_seq);
     for (const m of conv.members || []) if (m.user_id !== this.me) this.user(m.user_id);
     return conv;

@@ -243,6 +243,53 @@ class WebClientIT extends WebTestBase {
     alice.screenshot("history");
   }
 
+  /**
+   * A conversation list answered before the server applied the client's latest {@code read} (the
+   * list and the frame travel on different connections) must not bring the unread badge back.
+   */
+  @Test
+  void aListOlderThanTheReadKeepsTheBadgeCleared() {
+    TestUser aliceU = node.user("alice");
+    TestUser bobU = node.user("bob");
+    TestUser carolU = node.user("carol");
+    String bobName = named(bobU, "Bob Stale");
+    String conv = aliceU.http().createDirect(bobU.id());
+    for (int i = 1; i <= 3; i++) {
+      bobU.http().sendRest(conv, UUID.randomUUID().toString(), Bodies.text("unread " + i));
+    }
+    String group = carolU.http().createGroup("Plans", List.of(aliceU.id())).conversationId();
+    WebPage alice = desktop().logIn(aliceU.username());
+    assertThat(alice.conversation(bobName).locator(".badge")).hasText("3");
+    String before =
+        aliceU.http().raw("GET", "/v1/conversations", null, null).body(); // bob's chat unread
+
+    alice.open(bobName);
+    assertThat(alice.conversation(bobName).locator(".badge")).hasCount(0);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                aliceU.http().listConversations().stream()
+                    .filter(c -> c.conversationId().equals(conv))
+                    .allMatch(c -> c.unreadCount() == 0));
+
+    // every list the page asks for from now on (a group rename makes it refresh) is the old one
+    alice.page.route(
+        "**/v1/conversations",
+        route ->
+            route.fulfill(
+                new com.microsoft.playwright.Route.FulfillOptions()
+                    .setStatus(200)
+                    .setContentType("application/json")
+                    .setBody(before)));
+    alice.page.waitForResponse(
+        r -> r.url().endsWith("/v1/conversations") && r.request().method().equals("GET"),
+        () -> carolU.http().renameGroup(group, "Plans for Friday"));
+    alice.page.waitForTimeout(500); // the page parses and renders the list
+    assertThat(alice.conversation(bobName).locator(".badge")).hasCount(0);
+    alice.page.unroute("**/v1/conversations");
+  }
+
   @Test
   void phoneLayoutKeyboardAndScreenReader() {
     TestUser aliceU = node.user("alice");
