@@ -43,6 +43,14 @@ interface Backend {
 
   String group(String[] owner, List<String[]> members);
 
+  /**
+   * The sum of a Prometheus series of the first node's {@code /metrics} over all its labels (e.g.
+   * {@code parley_header_timeouts_total}); -1 where the target has no such figure.
+   */
+  default double metric(String name) {
+    return -1;
+  }
+
   /** Runs {@code n} setup calls with bounded parallelism. */
   static <T> List<T> parallel(int n, int threads, IntFunction<T> call) {
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, n)));
@@ -135,6 +143,16 @@ interface Backend {
     @Override
     public String direct(String[] a, String[] b) {
       return http.withToken(a[1]).createDirect(b[0]);
+    }
+
+    @Override
+    public double metric(String name) {
+      return http.raw("GET", "/metrics", null, null)
+          .body()
+          .lines()
+          .filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+          .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+          .sum();
     }
 
     @Override

@@ -245,6 +245,9 @@ final class Scenarios {
     return json;
   }
 
+  /** The server's count of connections closed before their request head arrived. */
+  static final String HEADER_TIMEOUTS = "parley_header_timeouts_total";
+
   /**
    * C clients each miss M messages (sent by one feeder over the protocol while they are offline),
    * then all reconnect at once; measures the time until every client has synced and holds exactly
@@ -292,6 +295,7 @@ final class Scenarios {
       System.err.println("storm: backlog filled, connecting " + c + " clients");
       double cpu0 = o.targetCpuSeconds.getAsDouble();
       double gen0 = ServerProcess.cpuSecondsOf(ProcessHandle.current().pid());
+      double headTimeouts0 = b.metric(HEADER_TIMEOUTS);
       long s0 = System.nanoTime();
       Load.ConnectResult cr =
           load.connectAll(cs, rt, Math.max(o.connectInFlight, c), x -> x.synced, 300_000);
@@ -309,6 +313,8 @@ final class Scenarios {
       json.put("connected_and_synced", cr.ok());
       json.put("failed", cr.failed());
       json.put("connect_errors", cr.errors());
+      // connections the server closed because their upgrade request did not arrive in time
+      json.put("server_header_timeouts", b.metric(HEADER_TIMEOUTS) - headTimeouts0);
       json.put("clients_with_all_messages", complete);
       json.put("delivered", rt.received.sum());
       json.put("lost", Math.max(0, total - rt.received.sum()));

@@ -145,6 +145,10 @@ public final class ParleyNode implements AutoCloseable {
           "cannot listen on port " + config.server().port() + ": " + e.getMessage(), e);
     }
     w.gateway().start();
+    io.parley.server.edge.HeadTimeouts ht = edge.headTimeouts();
+    String what = "connections closed because no complete request head arrived in time";
+    w.metrics().counterFn("parley_header_timeouts", what, ht::silent, "received", "nothing");
+    w.metrics().counterFn("parley_header_timeouts", what, ht::partial, "received", "partial");
     ParleyNode node = new ParleyNode(config, vertx, w, servers, edge);
     if (w.cluster() != null) {
       w.cluster().onIdLost(() -> new Thread(node::close, "parley-id-lost").start());

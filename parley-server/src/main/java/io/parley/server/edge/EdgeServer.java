@@ -42,6 +42,7 @@ public final class EdgeServer implements AutoCloseable {
   private final InetSocketAddress backend;
   private final WebSocketUpgrades upgrades;
   private final ReloadingTls tls;
+  private final HeadTimeouts headTimeouts = new HeadTimeouts();
   private Channel redirect;
 
   private EdgeServer(
@@ -142,7 +143,13 @@ public final class EdgeServer implements AutoCloseable {
       // a client speaking plain HTTP here fails the handshake: the handler closes the connection
       ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
     }
-    ch.pipeline().addLast("head", new HeadSniffer(headerTimeoutMs, backend, upgrades));
+    ch.pipeline()
+        .addLast("head", new HeadSniffer(headerTimeoutMs, backend, upgrades, headTimeouts));
+  }
+
+  /** Connections closed because their first request head did not arrive in time. */
+  public HeadTimeouts headTimeouts() {
+    return headTimeouts;
   }
 
   public int port() {

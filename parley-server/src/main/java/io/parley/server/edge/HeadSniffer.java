@@ -35,19 +35,30 @@ final class HeadSniffer extends ChannelInboundHandlerAdapter {
   private final long timeoutMs;
   private final InetSocketAddress backend;
   private final WebSocketUpgrades upgrades;
+  private final HeadTimeouts timeouts;
   private ByteBuf buf;
   private int scanned;
   private ScheduledFuture<?> timeout;
 
-  HeadSniffer(long timeoutMs, InetSocketAddress backend, WebSocketUpgrades upgrades) {
+  HeadSniffer(
+      long timeoutMs,
+      InetSocketAddress backend,
+      WebSocketUpgrades upgrades,
+      HeadTimeouts timeouts) {
     this.timeoutMs = timeoutMs;
     this.backend = backend;
     this.upgrades = upgrades;
+    this.timeouts = timeouts;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
-    timeout = ctx.executor().schedule(() -> ctx.close(), timeoutMs, TimeUnit.MILLISECONDS);
+    timeout = ctx.executor().schedule(() -> expire(ctx), timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  private void expire(ChannelHandlerContext ctx) {
+    timeouts.expired(buf != null && buf.isReadable());
+    ctx.close();
   }
 
   @Override

@@ -180,13 +180,17 @@ public final class Metrics {
     Gauge.builder(name, value).description(description).register(registry);
   }
 
-  /** Registers a monotonic counter read on scrape (exported as {@code name_total}). */
-  public void counterFn(String name, String description, Supplier<Number> value) {
+  /**
+   * Registers a monotonic counter read on scrape (exported as {@code name_total}), with tag pairs
+   * (key, value, ...).
+   */
+  public void counterFn(String name, String description, Supplier<Number> value, String... tags) {
     // the registry holds the supplier weakly (often a method reference made for this call): keep
     // it, or the counter reports nothing once it is collected
     suppliers.add(value);
     io.micrometer.core.instrument.FunctionCounter.builder(name, value, v -> v.get().doubleValue())
         .description(description)
+        .tags(tags)
         .register(registry);
   }
 

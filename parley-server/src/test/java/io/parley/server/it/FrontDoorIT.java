@@ -50,6 +50,7 @@ class FrontDoorIT {
 
   @Test
   void slowHeadIsDropped() throws Exception {
+    double partial = headerTimeouts("partial");
     try (Socket s = socket()) {
       s.getOutputStream()
           .write("GET /health/live HTTP/1.1\r\nHo".getBytes(StandardCharsets.US_ASCII));
@@ -58,6 +59,29 @@ class FrontDoorIT {
       assertThat(s.getInputStream().read()).isEqualTo(-1);
       assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
     }
+    assertThat(headerTimeouts("partial")).isGreaterThanOrEqualTo(partial + 1);
+  }
+
+  @Test
+  void silentConnectionIsDroppedAndCounted() throws Exception {
+    double silent = headerTimeouts("nothing");
+    try (Socket s = socket()) {
+      assertThat(s.getInputStream().read()).isEqualTo(-1);
+    }
+    assertThat(headerTimeouts("nothing")).isGreaterThanOrEqualTo(silent + 1);
+  }
+
+  /** {@code parley_header_timeouts_total{received=...}} as {@code /metrics} shows it. */
+  private static double headerTimeouts(String received) {
+    String prefix = "parley_header_timeouts_total{received=\"" + received + "\"} ";
+    return node.http()
+        .raw("GET", "/metrics", null, null)
+        .body()
+        .lines()
+        .filter(l -> l.startsWith(prefix))
+        .mapToDouble(l -> Double.parseDouble(l.substring(prefix.length())))
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
