@@ -101,6 +101,10 @@ final class Summary {
           .append(v(at(s, "storm", "clients_with_all_messages")))
           .append(", lost ")
           .append(v(at(s, "storm", "lost")))
+          .append(", failed to connect ")
+          .append(v(at(s, "storm", "failed")))
+          .append(", closed by the server's header timeout ")
+          .append(v(at(s, "storm", "server_header_timeouts")))
           .append(") | | | 10,000 × 20 in ≤ 10 s |\n");
     }
     if (at(s, "cold-start") != null) {

@@ -150,5 +150,7 @@ class ScenariosTest {
     assertThat(r.get("lost")).isEqualTo(0L);
     assertThat(r.get("duplicates")).isEqualTo(0L);
     assertThat(r.get("out_of_order")).isEqualTo(0L);
+    // read from the server's /metrics before and after the wave: present, and none here
+    assertThat(r.get("server_header_timeouts")).isEqualTo(0.0);
   }
 }
