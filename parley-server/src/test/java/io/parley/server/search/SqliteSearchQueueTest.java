@@ -59,7 +59,7 @@ class SqliteSearchQueueTest {
     assertThat(queue.runOnce()).as("nothing queued: no transaction").isEqualTo(IdleResult.NOTHING);
 
     List<NewMessage> many = new ArrayList<>();
-    for (int i = 0; i < SqliteSearchQueue.BATCH + 5; i++) {
+    for (int i = 0; i < SqliteSearchQueue.PIECE + 5; i++) {
       many.add(text("bulk " + i));
     }
     s.messages().append(many);
@@ -74,10 +74,10 @@ class SqliteSearchQueueTest {
         });
     assertThat(queue.runOnce()).isEqualTo(new IdleResult(true, true));
     assertThat(count(db, "message_fts_pending")).isEqualTo(5);
-    assertThat(count(db, "message_fts")).isEqualTo(SqliteSearchQueue.BATCH - 1);
+    assertThat(count(db, "message_fts")).isEqualTo(SqliteSearchQueue.PIECE - 1);
     assertThat(queue.runOnce()).isEqualTo(new IdleResult(true, false));
     assertThat(count(db, "message_fts_pending")).isZero();
-    assertThat(count(db, "message_fts")).isEqualTo(SqliteSearchQueue.BATCH + 4);
+    assertThat(count(db, "message_fts")).isEqualTo(SqliteSearchQueue.PIECE + 4);
   }
 
   @Test
