@@ -313,7 +313,7 @@ public final class FrameHandler {
               Json.write(new Frames.Typing(Long.toString(conv), Long.toString(c.userId()), state));
           broker.publish(others, Outbound.of(json), 0);
         };
-    if (c.serialIdle() && memberships.cached(conv) != null) {
+    if (c.serialIdle() && memberships.isCached(conv)) {
       relay.run();
     } else {
       serial(c, frame, null, relay);

@@ -75,7 +75,7 @@ public final class MessagingService {
    * conversation's members are cached).
    */
   public boolean canSendWithoutBlocking(long conversationId) {
-    return memberships.cached(conversationId) != null;
+    return memberships.isCached(conversationId);
   }
 
   /** Resolves (creating if needed) the direct conversation with {@code toUserId}. Blocks. */
@@ -98,7 +98,7 @@ public final class MessagingService {
    */
   public boolean canSendDirectWithoutBlocking(long fromUserId, long toUserId) {
     Long id = memberships.direct(fromUserId, toUserId);
-    return id == null || memberships.cached(id) != null;
+    return id == null || memberships.isCached(id);
   }
 
   /**

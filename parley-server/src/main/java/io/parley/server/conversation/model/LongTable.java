@@ -61,30 +61,46 @@ final class LongTable {
 
   /** Copies the values of {@code (k1, k2)} into {@code out}; false if absent. */
   boolean get(long k1, long k2, long[] out) {
+    return read(k1, k2, out, PRESENCE, 0) == 1;
+  }
+
+  /** Whether {@code (k1, k2)} has an entry. */
+  boolean contains(long k1, long k2) {
+    return read(k1, k2, null, PRESENCE, 0) == 1;
+  }
+
+  /** Value word {@code index} of {@code (k1, k2)}, or {@code missing} if absent. */
+  long get(long k1, long k2, int index, long missing) {
+    return read(k1, k2, null, index, missing);
+  }
+
+  /** {@link #read}'s {@code index} asking whether the key is there (1) or not (missing). */
+  private static final int PRESENCE = -1;
+
+  /**
+   * The one lookup of every read: optimistic first, under the read lock if a write to the stripe
+   * ran meanwhile. Copies the values into {@code out} (if not null) and returns value word {@code
+   * index}, or 1 for {@link #PRESENCE}; {@code missing} if absent. Allocates nothing.
+   */
+  private long read(long k1, long k2, long[] out, int index, long missing) {
     if (k1 == 0) {
-      return false;
+      return missing;
     }
     long h = hash(k1, k2);
     Stripe s = stripeOf(h);
     long stamp = s.lock.tryOptimisticRead();
     if (stamp != 0) {
-      boolean found = copyOut(s.slots, h, k1, k2, out);
+      long v = readAt(s.slots, h, k1, k2, out, index, missing);
       if (s.lock.validate(stamp)) {
-        return found;
+        return v;
       }
     }
     stamp = s.lock.readLock();
     try {
-      return copyOut(s.slots, h, k1, k2, out);
+      return readAt(s.slots, h, k1, k2, out, index, missing);
     } finally {
       s.lock.unlockRead(stamp);
     }
-  }
-
-  /** Value word {@code index} of {@code (k1, k2)}, or {@code missing} if absent. */
-  long get(long k1, long k2, int index, long missing) {
-    long[] out = new long[valueWidth];
-    return get(k1, k2, out) ? out[index] : missing;
   }
 
   /** Stores {@code values} (exactly the value width) under {@code (k1, k2)}. */
@@ -180,16 +196,18 @@ final class LongTable {
   }
 
   /**
-   * Copies the key's values out. May run on a table being changed (an optimistic read): it reads
-   * the array once, and {@link #indexOf} stops after one pass whatever it finds.
+   * {@link #read} on one array. May run on a table being changed (an optimistic read): it reads the
+   * array once, and {@link #indexOf} stops after one pass whatever it finds.
    */
-  private boolean copyOut(long[] t, long h, long k1, long k2, long[] out) {
+  private long readAt(long[] t, long h, long k1, long k2, long[] out, int index, long missing) {
     int at = indexOf(t, h, k1, k2);
     if (at < 0) {
-      return false;
+      return missing;
     }
-    System.arraycopy(t, at + keyWidth, out, 0, valueWidth);
-    return true;
+    if (out != null) {
+      System.arraycopy(t, at + keyWidth, out, 0, valueWidth);
+    }
+    return index == PRESENCE ? 1 : t[at + keyWidth + index];
   }
 
   /** The word index of the key's slot in {@code t}, or -1: one pass of linear probing at most. */

@@ -55,6 +55,11 @@ public final class Memberships {
     return loaded;
   }
 
+  /** Whether the members are cached: {@link #cached} is not null. Allocates nothing. */
+  public boolean isCached(long conversationId) {
+    return pairs.contains(conversationId, 0) || members.containsKey(conversationId);
+  }
+
   /** The cached members, or null without touching the store. */
   public long[] cached(long conversationId) {
     long[] pair = new long[2];

@@ -22,8 +22,11 @@ class LongTableTest {
     LongTable pairs = new LongTable(1, 2, 1_000);
     long[] out = new long[2];
     assertThat(pairs.get(7, 0, out)).isFalse();
+    assertThat(pairs.contains(7, 0)).isFalse();
     pairs.put(7, 0, 1, 2);
     assertThat(pairs.get(7, 0, out)).isTrue();
+    assertThat(pairs.contains(7, 0)).isTrue();
+    assertThat(pairs.get(7, 0, 1, -1)).isEqualTo(2);
     assertThat(out).containsExactly(1, 2);
     pairs.put(7, 0, 3, 4);
     assertThat(pairs.get(7, 0, out)).isTrue();
@@ -32,6 +35,7 @@ class LongTableTest {
     assertThat(pairs.remove(7, 0)).isTrue();
     assertThat(pairs.remove(7, 0)).isFalse();
     assertThat(pairs.get(7, 0, out)).isFalse();
+    assertThat(pairs.contains(7, 0)).isFalse();
 
     LongTable directs = new LongTable(2, 1, 1_000);
     directs.put(10, 20, 99);

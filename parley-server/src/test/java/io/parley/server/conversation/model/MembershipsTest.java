@@ -24,11 +24,14 @@ class MembershipsTest {
       m.setRelationshipListener((conv, previous) -> told.add(previous));
 
       assertThat(m.cached(100)).isNull();
+      assertThat(m.isCached(100)).isFalse();
       assertThat(m.members(100)).containsExactly(4, 9);
       assertThat(m.cached(100)).containsExactly(4, 9);
+      assertThat(m.isCached(100)).isTrue();
       assertThat(m.isMember(100, 9)).isTrue();
       assertThat(m.isMember(100, 5)).isFalse();
       assertThat(m.members(200)).containsExactly(1, 2, 3);
+      assertThat(m.isCached(200)).isTrue();
       assertThat(m.memberList(200)).containsExactly(1L, 2L, 3L);
 
       // a removal in the store is seen once the conversation is invalidated, not before
@@ -46,8 +49,10 @@ class MembershipsTest {
       m.invalidate(100);
       assertThat(told.get(2)).containsExactly(4, 9);
       assertThat(m.cached(100)).isNull();
+      assertThat(m.isCached(100)).isFalse();
       m.invalidateAll();
       assertThat(m.cached(200)).isNull();
+      assertThat(m.isCached(200)).isFalse();
     }
   }
 
