@@ -92,7 +92,7 @@ public final class SearchBench {
                   try (java.sql.Statement st = c.createStatement()) {
                     st.execute(
                         store.equals("sqlite")
-                            ? "DROP TRIGGER message_fts_insert"
+                            ? "DROP TRIGGER message_fts_pending_insert"
                             : "DROP TRIGGER message_search_insert ON messages");
                   }
                   return null;

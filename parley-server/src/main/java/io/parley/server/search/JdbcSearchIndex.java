@@ -35,6 +35,11 @@ abstract class JdbcSearchIndex implements SearchIndex {
    */
   abstract String pageSql(boolean inConversation);
 
+  /** Runs a search's reads (the index and the messages) on one connection. */
+  <T> T read(Database.SqlWork<T> work) {
+    return db.read(work);
+  }
+
   /** Brings the index up to date with every stored message before a search reads it. */
   void beforeSearch() {}
 
@@ -59,7 +64,7 @@ abstract class JdbcSearchIndex implements SearchIndex {
       long userId, SearchTerms terms, Long conversationId, SearchCursor after, int limit) {
     SearchCursor from = after == null ? new SearchCursor(-Double.MAX_VALUE, Long.MIN_VALUE) : after;
     beforeSearch();
-    return db.read(
+    return read(
         c ->
             search(
                 c, query(c, terms, userId, conversationId), userId, conversationId, from, limit));

@@ -10,9 +10,9 @@ package io.parley.server.search;
  *   <li><b>What is indexed</b>: the text of {@code text} bodies, the caption of {@code media}
  *       bodies and the file name of {@code document} bodies, and removed with the message. A search
  *       sees every message stored before it started: PostgreSQL indexes in the transaction that
- *       stores the message (a trigger); SQLite queues it there and indexes the queue off the group
- *       commit and before each search ({@link SqliteSearchQueue}). {@code encrypted} and {@code
- *       system} bodies are never indexed.
+ *       stores the message (a trigger); SQLite queues it there and indexes the queue into a file of
+ *       its own, in the background and before each search ({@link SqliteSearchQueue}). {@code
+ *       encrypted} and {@code system} bodies are never indexed.
  *   <li><b>Visibility</b>: only messages of conversations {@code userId} is currently a member of,
  *       checked by the query itself at query time.
  *   <li><b>Matching</b>: every term must occur (AND); the last term also matches as a prefix when

@@ -15,8 +15,9 @@ public final class SearchWiring {
   static final long INDEXING_MAX_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
 
   /**
-   * On SQLite, {@code writer} also moves queued messages into the index between its batches, except
-   * while {@code busy} (a reconnect wave), for up to {@link #INDEXING_MAX_WAIT_NANOS}.
+   * On SQLite, a thread of the index moves queued messages into it, except while {@code busy} (a
+   * reconnect wave), for up to {@link #INDEXING_MAX_WAIT_NANOS}; {@code writer} drops the queue
+   * rows it has read between its batches.
    */
   public SearchWiring(
       Stores stores,
@@ -25,9 +26,8 @@ public final class SearchWiring {
       java.util.function.BooleanSupplier busy) {
     SearchIndex index = index(stores.database());
     if (index instanceof SqliteSearchIndex sqlite) {
-      writer.setIdleWork(
-          new io.parley.server.messaging.YieldingIdleWork(
-              sqlite.backgroundIndexing(), busy, INDEXING_MAX_WAIT_NANOS, System::nanoTime));
+      sqlite.startBackgroundIndexing(stores.database(), busy, INDEXING_MAX_WAIT_NANOS);
+      writer.setIdleWork(sqlite.queueTruncation());
     }
     this.service = new SearchService(index, stores.conversations());
     this.auth = auth;

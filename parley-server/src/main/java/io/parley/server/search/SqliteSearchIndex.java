@@ -9,12 +9,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@link SearchIndex} on the SQLite FTS5 table {@code message_fts} (tokenizer {@code unicode61
- * remove_diacritics 2}; rowid = message id), filled from the queue a trigger on {@code messages}
- * writes ({@link SqliteSearchQueue}, drained before each search) and emptied by a trigger. Ranked
- * by {@code bm25()} (lower is better), excerpts by {@code snippet()}.
+ * {@link SearchIndex} on the SQLite FTS5 table {@code message_fts}, which lives in its own database
+ * file ({@link SqliteSearchFile}; rowid = message id), filled from the queue triggers write in the
+ * message database ({@link SqliteSearchQueue}, drained before each search and in the background by
+ * {@link SqliteSearchIndexer}). Ranked by {@code bm25()} (lower is better), excerpts by {@code
+ * snippet()}. Its connections close with {@code db}.
  */
 public final class SqliteSearchIndex extends JdbcSearchIndex {
+  private final SqliteSearchFile file;
   private final SqliteSearchQueue queue;
 
   public SqliteSearchIndex(Database db) {
@@ -22,20 +24,51 @@ public final class SqliteSearchIndex extends JdbcSearchIndex {
     if (db.dialect() != Database.Dialect.SQLITE) {
       throw new IllegalArgumentException("not a SQLite database");
     }
-    this.queue = new SqliteSearchQueue(db);
+    this.file = new SqliteSearchFile(db);
+    this.queue = new SqliteSearchQueue(db, file);
+    db.closeWith(file);
   }
 
   /**
-   * Indexes queued messages in bounded pieces on the message writer's thread, between its batches
-   * ({@link io.parley.server.messaging.MessageWriter.IdleWork}).
+   * Starts the thread that indexes queued messages in the background, holding off while {@code
+   * busy} (see {@link io.parley.server.messaging.YieldingIdleWork}); it stops when {@code db}
+   * closes.
    */
-  public io.parley.server.messaging.MessageWriter.IdleWork backgroundIndexing() {
-    return queue::runOnce;
+  public void startBackgroundIndexing(
+      Database db, java.util.function.BooleanSupplier busy, long maxWaitNanos) {
+    db.closeWith(
+        new SqliteSearchIndexer(
+                new io.parley.server.messaging.YieldingIdleWork(
+                    queue::runOnce, busy, maxWaitNanos, System::nanoTime))
+            .start());
+  }
+
+  /**
+   * The message writer's idle work: drops the queue rows the index has durably read ({@link
+   * SqliteSearchQueue#truncate}).
+   */
+  public io.parley.server.messaging.MessageWriter.IdleWork queueTruncation() {
+    return queue::truncate;
+  }
+
+  /** The index's own database (tests). */
+  SqliteSearchFile file() {
+    return file;
+  }
+
+  /** The queue this index reads (tests). */
+  SqliteSearchQueue queue() {
+    return queue;
   }
 
   @Override
   void beforeSearch() {
     queue.drain();
+  }
+
+  @Override
+  <T> T read(Database.SqlWork<T> work) {
+    return file.read(work);
   }
 
   /** Above this many conversations the query is not narrowed inside the index. */

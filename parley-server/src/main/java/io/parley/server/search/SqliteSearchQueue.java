@@ -6,36 +6,37 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Moves the messages queued in {@code message_fts_pending} (by a trigger, in the transaction that
- * stored them; migration V12) into the FTS5 index {@code message_fts}, many per transaction, off
- * the message writer's group commit: one FTS5 segment per drained batch instead of one per writer
- * batch.
+ * Builds the FTS5 index in its own database file ({@link SqliteSearchFile}) from the queue that
+ * triggers append to {@code message_fts_pending} in the message database (migrations V12, V15) in
+ * the transaction that stores or deletes a message.
  *
- * <p>{@link #drain} runs before every search, so a search sees every message stored before it
- * started, in transactions of at most {@link #BATCH} messages. {@link #runOnce} is the message
- * writer's idle work ({@link io.parley.server.messaging.MessageWriter#setIdleWork}), so the queue
- * stays short when nobody searches; it takes pieces of at most {@link #PIECE} messages, because a
- * send that arrives while a piece runs waits for it (measured: about 13 µs a message in batches of
- * a few hundred, against about 45 µs a message when each writer batch of two or three messages
- * wrote its own FTS5 segment).
+ * <p>The index file records how far it has read the queue ({@code search_state.indexed}, a queue
+ * id) in the same transaction as the index rows, so after a crash it resumes where its last commit
+ * left off. The queue's ids grow in commit order (one writer; a new row gets the largest id plus
+ * one), so everything up to a snapshot's largest id is committed. The message database only drops
+ * queue rows below what the index has durably read ({@link #truncate}), on the message writer's
+ * thread, and keeps the last one so that ids never restart.
+ *
+ * <p>When the index file is new, or reads further than the queue holds (a message database restored
+ * from a backup beside a newer index), it is rebuilt from {@code messages} in one transaction whose
+ * snapshot also gives the queue position it starts from.
+ *
+ * <p>Indexing runs on the index file's connection, under a lock: {@link #runOnce} is one batch for
+ * the background thread ({@link SqliteSearchIndexer}); {@link #drain} runs before every search, so
+ * a search sees every message stored before it started. Neither takes the message database's write
+ * lock (the index connection only reads it), so a send never waits for indexing.
  */
 final class SqliteSearchQueue {
-  /** Messages per transaction when a search drains the queue. */
-  static final int BATCH = 128;
+  /** Queue rows per indexing transaction (one FTS5 segment each). */
+  static final int BATCH = 1024;
 
-  /**
-   * Messages per piece of idle work. Pieces of 128 (about 2 ms with their commit) put sends behind
-   * them often enough to show in the tail: {@code direct} at 4,000 msg/s had p99 9.4 / 9.8 ms with
-   * 128 and 6.0 / 6.5 ms with 32, at 2,000 msg/s 5.3 / 6.3 ms against 4.6 / 5.7 ms, CPU per message
-   * the same within noise; without any indexing, 5.0–5.4 and 3.7–3.8 ms.
-   */
-  static final int PIECE = 32;
-
-  private static String lastOf(int n) {
-    return "SELECT id FROM message_fts_pending ORDER BY id LIMIT 1 OFFSET " + (n - 1);
-  }
+  /** The message writer drops consumed queue rows once this many have accumulated. */
+  static final int TRUNCATE_EVERY = 512;
 
   private static final String TEXT =
       "CASE json_extract(m.body, '$.kind')"
@@ -49,70 +50,179 @@ final class SqliteSearchQueue {
           + "SELECT m.message_id, m.conversation_id, m.seq, "
           + TEXT
           // CROSS JOIN: the queue drives the loop (a plain join let SQLite scan every message)
-          + " AS t FROM message_fts_pending p"
-          + " CROSS JOIN messages m ON m.conversation_id = p.conversation_id AND m.seq = p.seq"
-          + " WHERE p.id <= ? AND json_valid(m.body))"
+          + " AS t FROM msg.message_fts_pending p"
+          + " CROSS JOIN msg.messages m ON m.conversation_id = p.conversation_id AND m.seq = p.seq"
+          + " WHERE p.id > ? AND p.id <= ? AND p.message_id IS NULL AND json_valid(m.body))"
           + " WHERE t IS NOT NULL AND t <> ''";
 
-  private static final String DEQUEUE = "DELETE FROM message_fts_pending WHERE id <= ?";
+  private static final String UNINDEX =
+      "DELETE FROM message_fts WHERE rowid IN (SELECT message_id FROM msg.message_fts_pending"
+          + " WHERE id > ? AND id <= ? AND message_id IS NOT NULL)";
+
+  private static final String REBUILD =
+      "INSERT INTO message_fts (rowid, text, conv, conversation_id, seq)"
+          + " SELECT message_id, t, 'c' || conversation_id, conversation_id, seq FROM ("
+          + "SELECT m.message_id, m.conversation_id, m.seq, "
+          + TEXT
+          + " AS t FROM msg.messages m WHERE json_valid(m.body))"
+          + " WHERE t IS NOT NULL AND t <> ''";
+
+  private static final String NEXT =
+      "SELECT count(*), max(id) FROM (SELECT id FROM msg.message_fts_pending WHERE id > ?"
+          + " ORDER BY id LIMIT ?)";
 
   private final Database db;
+  private final SqliteSearchFile file;
+  private final ReentrantLock lock = new ReentrantLock();
+  private boolean verified; // guarded by lock: the index was checked against the queue
+  private final AtomicLong durable = new AtomicLong(-1); // queue id the index has committed
+  private long truncatedBelow; // message writer thread only
+  private final int batch;
 
-  SqliteSearchQueue(Database db) {
+  SqliteSearchQueue(Database db, SqliteSearchFile file) {
+    this(db, file, BATCH);
+  }
+
+  /** With {@code batch} queue rows per transaction instead of {@link #BATCH} (tests). */
+  SqliteSearchQueue(Database db, SqliteSearchFile file, int batch) {
     this.db = db;
+    this.file = file;
+    this.batch = batch;
   }
 
-  /** Whether any message waits to be indexed (a read, no write lock). */
-  boolean pending() {
-    return db.read(
-        c -> {
-          try (PreparedStatement ps =
-                  c.prepareStatement("SELECT EXISTS (SELECT 1 FROM message_fts_pending)");
-              ResultSet rs = ps.executeQuery()) {
-            return rs.next() && rs.getInt(1) == 1;
-          }
-        });
-  }
-
-  /** Indexes every queued message, a batch per transaction. */
+  /** Indexes every message queued before the call (a batch per transaction). */
   void drain() {
-    while (pending() && drainBatch(BATCH) == BATCH) {
-      // a full batch: more may wait
-    }
-  }
-
-  /** Indexes at most {@code n} queued messages in one transaction; returns how many. */
-  int drainBatch(int n) {
-    return db.write(
-        c -> {
-          long last = Long.MAX_VALUE;
-          try (PreparedStatement ps = c.prepareStatement(lastOf(n));
-              ResultSet rs = ps.executeQuery()) {
-            if (rs.next()) {
-              last = rs.getLong(1);
-            }
-          }
-          run(c, INDEX, last);
-          return run(c, DEQUEUE, last);
-        });
-  }
-
-  private static int run(Connection c, String sql, long lastId) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setLong(1, lastId);
-      return ps.executeUpdate();
+    lock.lock();
+    try {
+      long target = file.write(SqliteSearchQueue::largestQueued);
+      Batch b;
+      do {
+        b = indexBatch(batch);
+      } while (b.last() < target && b.rows() > 0);
+    } finally {
+      lock.unlock();
     }
   }
 
   /**
-   * One piece of background indexing, for {@link
-   * io.parley.server.messaging.MessageWriter#setIdleWork}: at most {@link #PIECE} messages, in a
-   * transaction only if any is queued; more may wait if it took a full piece.
+   * One batch of background indexing ({@link SqliteSearchIndexer}): at most {@code batch} queue
+   * rows in one transaction, none if nothing is queued; more may wait if it took a full batch.
    */
   IdleResult runOnce() {
-    if (!pending()) {
+    lock.lock();
+    try {
+      Batch b = indexBatch(batch);
+      return b.rows() == 0 ? IdleResult.NOTHING : new IdleResult(true, b.rows() == batch);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The queue id up to which the index is committed (-1 before the first batch). */
+  long indexed() {
+    return durable.get();
+  }
+
+  /**
+   * For the message writer's idle work: deletes the queue rows the index has durably read, except
+   * the last one, once {@link #TRUNCATE_EVERY} have accumulated; a transaction only then.
+   */
+  IdleResult truncate() {
+    long upTo = durable.get();
+    if (upTo - truncatedBelow < TRUNCATE_EVERY) {
       return IdleResult.NOTHING;
     }
-    return new IdleResult(true, drainBatch(PIECE) == PIECE);
+    db.write(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("DELETE FROM message_fts_pending WHERE id < ?")) {
+            ps.setLong(1, upTo);
+            return ps.executeUpdate();
+          }
+        });
+    truncatedBelow = upTo;
+    return new IdleResult(true, false);
+  }
+
+  private record Batch(int rows, long last) {}
+
+  private Batch indexBatch(int n) {
+    Batch b =
+        file.write(
+            c -> {
+              // the index file's write lock first, so the position read next cannot be stale
+              try (Statement st = c.createStatement()) {
+                st.executeUpdate("UPDATE search_state SET indexed = indexed");
+              }
+              Long from = position(c);
+              if (from == null || (!verified && from > largestQueued(c))) {
+                return new Batch(0, rebuild(c));
+              }
+              verified = true;
+              int rows;
+              long last;
+              try (PreparedStatement ps = c.prepareStatement(NEXT)) {
+                ps.setLong(1, from);
+                ps.setInt(2, n);
+                try (ResultSet rs = ps.executeQuery()) {
+                  rs.next();
+                  rows = rs.getInt(1);
+                  last = rows == 0 ? from : rs.getLong(2);
+                }
+              }
+              if (rows > 0) {
+                run(c, INDEX, from, last);
+                run(c, UNINDEX, from, last);
+                setPosition(c, last);
+              }
+              return new Batch(rows, last);
+            });
+    durable.set(b.last());
+    return b;
+  }
+
+  /** Refills the index from every stored message; returns the queue id it is current to. */
+  private long rebuild(Connection c) throws SQLException {
+    long upTo = largestQueued(c); // this snapshot of the message database serves the fill too
+    try (Statement st = c.createStatement()) {
+      st.executeUpdate("DROP TABLE IF EXISTS message_fts");
+      st.executeUpdate(SqliteSearchFile.FTS_DDL);
+      st.executeUpdate(REBUILD);
+    }
+    setPosition(c, upTo);
+    verified = true;
+    return upTo;
+  }
+
+  private static Long position(Connection c) throws SQLException {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT indexed FROM search_state WHERE id = 1")) {
+      return rs.next() ? rs.getLong(1) : null;
+    }
+  }
+
+  private static void setPosition(Connection c, long upTo) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("INSERT OR REPLACE INTO search_state (id, indexed) VALUES (1, ?)")) {
+      ps.setLong(1, upTo);
+      ps.executeUpdate();
+    }
+  }
+
+  private static long largestQueued(Connection c) throws SQLException {
+    try (Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery("SELECT coalesce(max(id), 0) FROM msg.message_fts_pending")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static void run(Connection c, String sql, long after, long upTo) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setLong(1, after);
+      ps.setLong(2, upTo);
+      ps.executeUpdate();
+    }
   }
 }

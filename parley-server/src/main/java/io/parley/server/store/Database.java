@@ -66,6 +66,8 @@ public final class Database implements Closeable {
   private final ReentrantLock writeLock = new ReentrantLock();
   private Path sqliteFile; // SQLite only
   private SqliteCheckpointer checkpointer; // SQLite only
+  private final java.util.Deque<AutoCloseable> closeFirst =
+      new java.util.concurrent.ConcurrentLinkedDeque<>();
   private final java.util.Queue<String> statements =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final java.util.Queue<String> commits =
@@ -338,6 +340,37 @@ public final class Database implements Closeable {
     }
   }
 
+  /** SQLite only: the database file. */
+  public Path sqliteFile() {
+    if (sqliteFile == null) {
+      throw new UnsupportedOperationException("not a SQLite database");
+    }
+    return sqliteFile;
+  }
+
+  /**
+   * SQLite only: a file beside the database, in the same owner-only directory, created 0600 if it
+   * does not exist (e.g. the search index's own database, {@code parley-search.db} beside {@code
+   * parley.db}).
+   */
+  public Path sqliteSibling(String name) {
+    Path f = sqliteFile().resolveSibling(name);
+    try {
+      SqliteFiles.prepare(f.getParent(), f);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + f, e);
+    }
+    return f;
+  }
+
+  /**
+   * Closes {@code c} when this database closes, before its own connections, the latest registered
+   * first: for what reads or writes beside it (the search index's file and its thread).
+   */
+  public void closeWith(AutoCloseable c) {
+    closeFirst.push(c);
+  }
+
   /** Frames the SQLite checkpoint thread has found copied back at most (0 if none; for tests). */
   long checkpointerFramesCopied() {
     return checkpointer == null ? 0 : checkpointer.framesCopied();
@@ -350,6 +383,13 @@ public final class Database implements Closeable {
 
   @Override
   public void close() {
+    for (AutoCloseable c = closeFirst.poll(); c != null; c = closeFirst.poll()) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        org.slf4j.LoggerFactory.getLogger(Database.class).warn("closing {} failed", c, e);
+      }
+    }
     if (checkpointer != null) {
       checkpointer.close();
     }

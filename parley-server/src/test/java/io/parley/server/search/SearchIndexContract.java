@@ -224,6 +224,27 @@ abstract class SearchIndexContract {
   }
 
   @Test
+  void messagesDeletedAfterASearchIndexedThemLeaveTheIndex() {
+    StoredMessage gone = send(AB, ALICE, text("fleeting words"));
+    StoredMessage kept = send(AB, ALICE, text("fleeting but kept"));
+    assertThat(ids(search(ALICE, "fleeting", null)))
+        .containsExactlyInAnyOrder(gone.messageId(), kept.messageId());
+    stores
+        .database()
+        .write(
+            c -> {
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "DELETE FROM messages WHERE conversation_id = ? AND seq = ?")) {
+                ps.setLong(1, AB);
+                ps.setLong(2, gone.seq());
+                return ps.executeUpdate();
+              }
+            });
+    assertThat(ids(search(ALICE, "fleeting", null))).containsExactly(kept.messageId());
+  }
+
+  @Test
   void returnsTheStoredMessage() {
     StoredMessage m = send(ABC, CAROL, text("exactly this message"));
     assertThat(search(ALICE, "exactly", null).hits().getFirst().message()).isEqualTo(m);
