@@ -20,6 +20,9 @@ final class SqliteSearchIndexer implements AutoCloseable {
   /** How often the queue is looked at when the last batch was not full. */
   static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
+  /** The first batch waits this long after start (a search meanwhile indexes for itself). */
+  static final long START_DELAY_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   private final IdleWork work;
   private final Thread thread;
   private volatile boolean stopping;
@@ -35,8 +38,8 @@ final class SqliteSearchIndexer implements AutoCloseable {
   }
 
   private void run() {
-    // a period's grace first: nothing is urgent at start, when the node has better use for a core
-    LockSupport.parkNanos(this, PERIOD_NANOS);
+    // nothing is urgent at start, when the node has better use for a core (cold start to ready)
+    LockSupport.parkNanos(this, START_DELAY_NANOS);
     while (!stopping) {
       IdleResult r;
       try {
