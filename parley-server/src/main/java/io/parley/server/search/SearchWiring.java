@@ -17,7 +17,7 @@ public final class SearchWiring {
   /**
    * On SQLite, a thread of the index moves queued messages into it, except while {@code busy} (a
    * reconnect wave), for up to {@link #INDEXING_MAX_WAIT_NANOS}; {@code writer} drops the queue
-   * rows it has read between its batches.
+   * rows it has read between its batches, in bounded pieces, holding off likewise.
    */
   public SearchWiring(
       Stores stores,
@@ -27,7 +27,9 @@ public final class SearchWiring {
     SearchIndex index = index(stores.database());
     if (index instanceof SqliteSearchIndex sqlite) {
       sqlite.startBackgroundIndexing(stores.database(), busy, INDEXING_MAX_WAIT_NANOS);
-      writer.setIdleWork(sqlite.queueTruncation());
+      writer.setIdleWork(
+          new io.parley.server.messaging.YieldingIdleWork(
+              sqlite.queueTruncation(), busy, INDEXING_MAX_WAIT_NANOS, System::nanoTime));
     }
     this.service = new SearchService(index, stores.conversations());
     this.auth = auth;

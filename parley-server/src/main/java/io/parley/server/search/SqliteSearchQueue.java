@@ -38,6 +38,9 @@ final class SqliteSearchQueue {
   /** The message writer drops consumed queue rows once this many have accumulated. */
   static final int TRUNCATE_EVERY = 512;
 
+  /** Queue rows one truncation deletes at most. */
+  static final int TRUNCATE_MAX = 4096;
+
   private static final String TEXT =
       "CASE json_extract(m.body, '$.kind')"
           + " WHEN 'text' THEN json_extract(m.body, '$.text')"
@@ -76,7 +79,7 @@ final class SqliteSearchQueue {
   private final ReentrantLock lock = new ReentrantLock();
   private boolean verified; // guarded by lock: the index was checked against the queue
   private final AtomicLong durable = new AtomicLong(-1); // queue id the index has committed
-  private long truncatedBelow; // message writer thread only
+  private long truncatedBelow = 1; // message writer thread only (queue ids start at 1)
   private final int batch;
 
   SqliteSearchQueue(Database db, SqliteSearchFile file) {
@@ -125,23 +128,25 @@ final class SqliteSearchQueue {
 
   /**
    * For the message writer's idle work: deletes the queue rows the index has durably read, except
-   * the last one, once {@link #TRUNCATE_EVERY} have accumulated; a transaction only then.
+   * the last one, once {@link #TRUNCATE_EVERY} have accumulated, at most {@link #TRUNCATE_MAX} per
+   * transaction (a send never waits behind a long delete); a transaction only then.
    */
   IdleResult truncate() {
     long upTo = durable.get();
     if (upTo - truncatedBelow < TRUNCATE_EVERY) {
       return IdleResult.NOTHING;
     }
+    long below = Math.min(upTo, truncatedBelow + TRUNCATE_MAX);
     db.write(
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement("DELETE FROM message_fts_pending WHERE id < ?")) {
-            ps.setLong(1, upTo);
+            ps.setLong(1, below);
             return ps.executeUpdate();
           }
         });
-    truncatedBelow = upTo;
-    return new IdleResult(true, false);
+    truncatedBelow = below;
+    return new IdleResult(true, upTo - below >= TRUNCATE_EVERY);
   }
 
   private record Batch(int rows, long last) {}

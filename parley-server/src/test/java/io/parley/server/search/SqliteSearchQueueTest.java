@@ -89,25 +89,27 @@ class SqliteSearchQueueTest {
   }
 
   @Test
-  void theMessageWriterDropsReadQueueRowsAndIdsNeverRestart() {
+  void theMessageWriterDropsReadQueueRowsInBoundedPiecesAndIdsNeverRestart() {
     Database db = s.database();
     SqliteSearchIndex index = new SqliteSearchIndex(db);
     SqliteSearchQueue queue = index.queue();
+    int n = SqliteSearchQueue.TRUNCATE_MAX + SqliteSearchQueue.TRUNCATE_EVERY + 10;
     List<NewMessage> many = new ArrayList<>();
-    for (int i = 0; i < SqliteSearchQueue.TRUNCATE_EVERY + 10; i++) {
+    for (int i = 0; i < n; i++) {
       many.add(text("early " + i));
     }
     s.messages().append(many);
     assertThat(queue.truncate()).as("nothing indexed yet").isEqualTo(IdleResult.NOTHING);
     index.search(1, SearchTerms.parse("early"), C, null, 1);
+    assertThat(queue.truncate()).as("a bounded piece").isEqualTo(new IdleResult(true, true));
+    assertThat(count(db, "message_fts_pending")).isEqualTo(n - SqliteSearchQueue.TRUNCATE_MAX);
     assertThat(queue.truncate()).isEqualTo(new IdleResult(true, false));
     assertThat(count(db, "message_fts_pending")).as("the last row stays").isEqualTo(1);
     assertThat(queue.truncate()).as("nothing new").isEqualTo(IdleResult.NOTHING);
 
     s.messages().append(List.of(text("late arrival")));
     assertThat(index.search(1, SearchTerms.parse("arrival"), C, null, 10).hits()).hasSize(1);
-    assertThat(index.search(1, SearchTerms.parse("early"), C, null, 1000).hits())
-        .hasSize(SqliteSearchQueue.TRUNCATE_EVERY + 10);
+    assertThat(indexed(index)).isEqualTo(n + 1);
   }
 
   @Test
