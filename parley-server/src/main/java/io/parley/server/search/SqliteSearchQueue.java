@@ -155,7 +155,9 @@ final class SqliteSearchQueue {
     Batch b =
         file.write(
             c -> {
-              // the index file's write lock first, so the position read next cannot be stale
+              // the index file's write lock first, so the position read next cannot be stale (it
+              // rewrites the row unchanged: SQLite dirties no page, so an idle batch writes
+              // nothing)
               try (Statement st = c.createStatement()) {
                 st.executeUpdate("UPDATE search_state SET indexed = indexed");
               }

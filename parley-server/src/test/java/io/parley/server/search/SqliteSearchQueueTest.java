@@ -89,6 +89,22 @@ class SqliteSearchQueueTest {
   }
 
   @Test
+  void anIdleQueueWritesNothing() throws Exception {
+    SqliteSearchIndex index = new SqliteSearchIndex(s.database());
+    s.messages().append(List.of(text("once")));
+    assertThat(index.queue().runOnce()).as("builds the new file").isEqualTo(IdleResult.NOTHING);
+    Path wal = index.file().path().resolveSibling("parley-search.db-wal");
+    long before = Files.size(wal);
+    for (int i = 0; i < 5; i++) {
+      assertThat(index.queue().runOnce()).isEqualTo(IdleResult.NOTHING);
+    }
+    assertThat(Files.size(wal)).as("no frames written, nothing to sync").isEqualTo(before);
+    s.messages().append(List.of(text("twice")));
+    assertThat(index.queue().runOnce()).isEqualTo(new IdleResult(true, false));
+    assertThat(Files.size(wal)).isGreaterThan(before);
+  }
+
+  @Test
   void theMessageWriterDropsReadQueueRowsInBoundedPiecesAndIdsNeverRestart() {
     Database db = s.database();
     SqliteSearchIndex index = new SqliteSearchIndex(db);
