@@ -344,6 +344,7 @@ public final class Wiring implements AutoCloseable {
     // search, retention, operations (F10/F15/F16)
     io.parley.server.search.SearchWiring search =
         new io.parley.server.search.SearchWiring(stores, tokens, writer, sync::inConnectWave);
+    search.registerMetrics(metrics);
     io.parley.server.retention.RetentionWiring retention =
         new io.parley.server.retention.RetentionWiring(
             cfg.retention(), stores, messaging, metrics, tokens, clock);

@@ -9,6 +9,7 @@ import io.vertx.ext.web.Router;
 /** Builds search on the node's store (the index of its dialect) and mounts its route. */
 public final class SearchWiring {
   private final SearchService service;
+  private final SearchIndex index;
   private final Authenticator auth;
 
   /** Background indexing waits this long at most while {@code busy} says so. */
@@ -24,7 +25,7 @@ public final class SearchWiring {
       Authenticator auth,
       MessageWriter writer,
       java.util.function.BooleanSupplier busy) {
-    SearchIndex index = index(stores.database());
+    this.index = index(stores.database());
     if (index instanceof SqliteSearchIndex sqlite) {
       sqlite.startBackgroundIndexing(stores.database(), busy, INDEXING_MAX_WAIT_NANOS);
       writer.setIdleWork(
@@ -33,6 +34,19 @@ public final class SearchWiring {
     }
     this.service = new SearchService(index, stores.conversations());
     this.auth = auth;
+  }
+
+  /**
+   * Registers {@code parley_search_index_lag} (SQLite: queued messages and deletions the index has
+   * not read yet; PostgreSQL indexes in the storing transaction, so it has none).
+   */
+  public void registerMetrics(io.parley.server.ops.Metrics metrics) {
+    if (index instanceof SqliteSearchIndex sqlite) {
+      metrics.gauge(
+          "parley_search_index_lag",
+          "stored messages and deletions the search index has not applied yet",
+          sqlite::lag);
+    }
   }
 
   /** The search index of {@code db}'s dialect. */

@@ -51,6 +51,26 @@ public final class SqliteSearchIndex extends JdbcSearchIndex {
     return queue::truncate;
   }
 
+  /**
+   * Queued messages (and deletions) the index file has not read yet: the largest queue id in the
+   * message database minus the index's recorded position; the whole queue before the index file was
+   * first written. For the {@code parley_search_index_lag} gauge.
+   */
+  public long lag() {
+    long indexed = queue.indexed();
+    if (indexed < 0) {
+      Long recorded;
+      try {
+        recorded = file.read(SqliteSearchQueue::position);
+      } catch (io.parley.server.store.StoreException e) {
+        recorded = null; // no index file yet (its first batch creates it)
+      }
+      indexed = recorded == null ? 0 : recorded;
+    }
+    long at = indexed;
+    return file.read(c -> Math.max(0, SqliteSearchQueue.largestQueued(c) - at));
+  }
+
   /** The index's own database (tests). */
   SqliteSearchFile file() {
     return file;

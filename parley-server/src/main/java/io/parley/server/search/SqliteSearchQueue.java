@@ -201,7 +201,7 @@ final class SqliteSearchQueue {
     return upTo;
   }
 
-  private static Long position(Connection c) throws SQLException {
+  static Long position(Connection c) throws SQLException {
     try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT indexed FROM search_state WHERE id = 1")) {
       return rs.next() ? rs.getLong(1) : null;
@@ -216,7 +216,7 @@ final class SqliteSearchQueue {
     }
   }
 
-  private static long largestQueued(Connection c) throws SQLException {
+  static long largestQueued(Connection c) throws SQLException {
     try (Statement st = c.createStatement();
         ResultSet rs =
             st.executeQuery("SELECT coalesce(max(id), 0) FROM msg.message_fts_pending")) {

@@ -38,6 +38,16 @@ class OpsIT {
       assertThat(value(m, "parley_errors_total{code=\"unauthorized\",transport=\"rest\"}"))
           .isGreaterThanOrEqualTo(2);
       assertThat(value(m, "parley_connections")).isEqualTo(2);
+      // the search indexer's thread applies the stored messages in the background
+      assertThat(m).contains("\nparley_search_index_lag ");
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(20))
+          .until(
+              () ->
+                  value(
+                          get(node.baseUrl() + "/metrics", "s3cret-metrics").body(),
+                          "parley_search_index_lag")
+                      == 0);
     }
   }
 

@@ -89,6 +89,17 @@ class SqliteSearchQueueTest {
   }
 
   @Test
+  void lagCountsWhatTheIndexHasNotRead() {
+    SqliteSearchIndex index = new SqliteSearchIndex(s.database());
+    s.messages().append(List.of(text("one"), text("two")));
+    assertThat(index.lag()).as("no index file yet: the whole queue").isEqualTo(2);
+    index.search(1, SearchTerms.parse("one"), C, null, 1);
+    assertThat(index.lag()).isZero();
+    s.messages().append(List.of(text("three")));
+    assertThat(index.lag()).isEqualTo(1);
+  }
+
+  @Test
   void anIdleQueueWritesNothing() throws Exception {
     SqliteSearchIndex index = new SqliteSearchIndex(s.database());
     s.messages().append(List.of(text("once")));
