@@ -208,18 +208,7 @@ abstract class SearchIndexContract {
   void deletedMessagesLeaveTheIndex() {
     StoredMessage gone = send(AB, ALICE, text("ephemeral words"));
     StoredMessage kept = send(AB, ALICE, text("ephemeral but kept"));
-    stores
-        .database()
-        .write(
-            c -> {
-              try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "DELETE FROM messages WHERE conversation_id = ? AND seq = ?")) {
-                ps.setLong(1, AB);
-                ps.setLong(2, gone.seq());
-                return ps.executeUpdate();
-              }
-            });
+    delete(AB, gone.seq());
     assertThat(ids(search(ALICE, "ephemeral", null))).containsExactly(kept.messageId());
   }
 
@@ -229,18 +218,7 @@ abstract class SearchIndexContract {
     StoredMessage kept = send(AB, ALICE, text("fleeting but kept"));
     assertThat(ids(search(ALICE, "fleeting", null)))
         .containsExactlyInAnyOrder(gone.messageId(), kept.messageId());
-    stores
-        .database()
-        .write(
-            c -> {
-              try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "DELETE FROM messages WHERE conversation_id = ? AND seq = ?")) {
-                ps.setLong(1, AB);
-                ps.setLong(2, gone.seq());
-                return ps.executeUpdate();
-              }
-            });
+    delete(AB, gone.seq());
     assertThat(ids(search(ALICE, "fleeting", null))).containsExactly(kept.messageId());
   }
 
@@ -248,6 +226,22 @@ abstract class SearchIndexContract {
   void returnsTheStoredMessage() {
     StoredMessage m = send(ABC, CAROL, text("exactly this message"));
     assertThat(search(ALICE, "exactly", null).hits().getFirst().message()).isEqualTo(m);
+  }
+
+  /** Deletes a stored message as retention does (a plain DELETE). */
+  private void delete(long conversation, long seq) {
+    stores
+        .database()
+        .write(
+            c -> {
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "DELETE FROM messages WHERE conversation_id = ? AND seq = ?")) {
+                ps.setLong(1, conversation);
+                ps.setLong(2, seq);
+                return ps.executeUpdate();
+              }
+            });
   }
 
   private SearchPage search(long user, String q, Long conversation) {
