@@ -21,9 +21,10 @@ import org.sqlite.SQLiteDataSource;
  * <p>It holds the FTS5 table {@code message_fts} (rowid = message id; tokenizer {@code unicode61
  * remove_diacritics 2}; prefix indexes for the 2- and 3-letter prefixes typed first) and {@code
  * search_state}, how far the index has read the message database's queue ({@link
- * SqliteSearchQueue}). Everything in it can be rebuilt from the message database, and is when the
- * file is missing. WAL and {@code synchronous=FULL} like the message database, because the message
- * database drops queue rows once this file says they are indexed.
+ * SqliteSearchQueue}), and {@code search_rebuild} while a rebuild is under way. Everything in it
+ * can be rebuilt from the message database, and is when the file is missing. WAL and {@code
+ * synchronous=FULL} like the message database, because the message database drops queue rows once
+ * this file says they are indexed.
  *
  * <p>Connections open on first use (nothing at node start): one writer, used under a lock, with
  * deferred transactions (an immediate one would also lock the attached message database), and up to
@@ -84,6 +85,12 @@ final class SqliteSearchFile implements AutoCloseable {
           st.executeUpdate(
               "CREATE TABLE IF NOT EXISTS search_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
                   + " indexed INTEGER NOT NULL)");
+          // a rebuild: the last message key indexed, the queue id it started at and, once its
+          // scan is done, the queue id up to which batches may repeat what the scan indexed
+          st.executeUpdate(
+              "CREATE TABLE IF NOT EXISTS search_rebuild (id INTEGER PRIMARY KEY CHECK (id = 1),"
+                  + " after_conversation INTEGER NOT NULL, after_seq INTEGER NOT NULL,"
+                  + " from_queue INTEGER NOT NULL, until_queue INTEGER)");
         }
         writer.setAutoCommit(false);
       }

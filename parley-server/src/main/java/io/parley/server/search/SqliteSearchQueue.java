@@ -23,8 +23,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * thread, and keeps the last one so that ids never restart.
  *
  * <p>When the index file is new, or reads further than the queue holds (a message database restored
- * from a backup beside a newer index), it is rebuilt from {@code messages} in one transaction whose
- * snapshot also gives the queue position it starts from.
+ * from a backup beside a newer index), it is rebuilt from {@code messages}: the queue's largest id
+ * is noted, then the messages are indexed in key order, a batch per transaction with the last key
+ * recorded ({@code search_rebuild}), so a rebuild neither holds one snapshot of the message
+ * database for its whole length nor starts over after a restart. The queue is then read from the
+ * noted id; as a message stored during the rebuild may have been indexed by both, the batches up to
+ * the queue's end when the scan finished first remove what they are about to index.
  *
  * <p>Indexing runs on the index file's connection, under a lock: {@link #runOnce} is one batch for
  * the background thread ({@link SqliteSearchIndexer}); {@link #drain} runs before every search, so
@@ -58,17 +62,28 @@ final class SqliteSearchQueue {
           + " WHERE p.id > ? AND p.id <= ? AND p.message_id IS NULL AND json_valid(m.body))"
           + " WHERE t IS NOT NULL AND t <> ''";
 
+  /** Makes {@link #INDEX} repeatable: removes the batch's messages first (after a rebuild). */
+  private static final String CLEAR =
+      "DELETE FROM message_fts WHERE rowid IN (SELECT m.message_id FROM msg.message_fts_pending p"
+          + " CROSS JOIN msg.messages m ON m.conversation_id = p.conversation_id AND m.seq = p.seq"
+          + " WHERE p.id > ? AND p.id <= ? AND p.message_id IS NULL)";
+
   private static final String UNINDEX =
       "DELETE FROM message_fts WHERE rowid IN (SELECT message_id FROM msg.message_fts_pending"
           + " WHERE id > ? AND id <= ? AND message_id IS NOT NULL)";
 
-  private static final String REBUILD =
+  private static final String REBUILD_PIECE =
       "INSERT INTO message_fts (rowid, text, conv, conversation_id, seq)"
           + " SELECT message_id, t, 'c' || conversation_id, conversation_id, seq FROM ("
           + "SELECT m.message_id, m.conversation_id, m.seq, "
           + TEXT
-          + " AS t FROM msg.messages m WHERE json_valid(m.body))"
+          + " AS t FROM msg.messages m WHERE (m.conversation_id, m.seq) > (?, ?)"
+          + " AND (m.conversation_id, m.seq) <= (?, ?) AND json_valid(m.body))"
           + " WHERE t IS NOT NULL AND t <> ''";
+
+  private static final String REBUILD_END =
+      "SELECT conversation_id, seq FROM msg.messages WHERE (conversation_id, seq) > (?, ?)"
+          + " ORDER BY conversation_id, seq LIMIT 1 OFFSET ?";
 
   private static final String NEXT =
       "SELECT count(*), max(id) FROM (SELECT id FROM msg.message_fts_pending WHERE id > ?"
@@ -101,7 +116,7 @@ final class SqliteSearchQueue {
       Batch b;
       do {
         b = indexBatch(batch);
-      } while (b.last() < target && b.rows() > 0);
+      } while (b.rebuilding() || (b.last() < target && b.rows() > 0));
     } finally {
       lock.unlock();
     }
@@ -115,6 +130,9 @@ final class SqliteSearchQueue {
     lock.lock();
     try {
       Batch b = indexBatch(batch);
+      if (b.rebuilding()) {
+        return new IdleResult(true, true);
+      }
       return b.rows() == 0 ? IdleResult.NOTHING : new IdleResult(true, b.rows() == batch);
     } finally {
       lock.unlock();
@@ -149,7 +167,14 @@ final class SqliteSearchQueue {
     return new IdleResult(true, upTo - below >= TRUNCATE_EVERY);
   }
 
-  private record Batch(int rows, long last) {}
+  /** A batch's queue rows and the position after it; or a step of a rebuild. */
+  private record Batch(int rows, long last, boolean rebuilding) {
+    Batch(int rows, long last) {
+      this(rows, last, false);
+    }
+
+    static final Batch REBUILDING = new Batch(0, -1, true);
+  }
 
   private Batch indexBatch(int n) {
     Batch b =
@@ -162,8 +187,18 @@ final class SqliteSearchQueue {
                 st.executeUpdate("UPDATE search_state SET indexed = indexed");
               }
               Long from = position(c);
-              if (from == null || (!verified && from > largestQueued(c))) {
-                return new Batch(0, rebuild(c));
+              long[] rebuild = rebuildState(c);
+              if (rebuild != null && rebuild[2] > largestQueued(c)) {
+                rebuild = null; // begun against another message database (a restored backup)
+                from = null;
+              }
+              if (rebuild == null && (from == null || (!verified && from > largestQueued(c)))) {
+                startRebuild(c);
+                return Batch.REBUILDING;
+              }
+              if (rebuild != null) {
+                Long done = rebuildPiece(c, rebuild, n);
+                return done == null ? Batch.REBUILDING : new Batch(0, done);
               }
               verified = true;
               int rows;
@@ -178,27 +213,116 @@ final class SqliteSearchQueue {
                 }
               }
               if (rows > 0) {
+                if (from < clearUntil(c, from)) {
+                  run(c, CLEAR, from, last);
+                }
                 run(c, INDEX, from, last);
                 run(c, UNINDEX, from, last);
                 setPosition(c, last);
               }
               return new Batch(rows, last);
             });
-    durable.set(b.last());
+    if (!b.rebuilding()) {
+      durable.set(b.last());
+    }
     return b;
   }
 
-  /** Refills the index from every stored message; returns the queue id it is current to. */
-  private long rebuild(Connection c) throws SQLException {
-    long upTo = largestQueued(c); // this snapshot of the message database serves the fill too
+  /** Empties the index and notes where the rebuild starts: the first key, the queue's end. */
+  private void startRebuild(Connection c) throws SQLException {
+    long from = largestQueued(c);
     try (Statement st = c.createStatement()) {
       st.executeUpdate("DROP TABLE IF EXISTS message_fts");
       st.executeUpdate(SqliteSearchFile.FTS_DDL);
-      st.executeUpdate(REBUILD);
+      st.executeUpdate("DELETE FROM search_state");
     }
-    setPosition(c, upTo);
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT OR REPLACE INTO search_rebuild (id, after_conversation, after_seq, from_queue)"
+                + " VALUES (1, ?, ?, ?)")) {
+      ps.setLong(1, Long.MIN_VALUE);
+      ps.setLong(2, Long.MIN_VALUE);
+      ps.setLong(3, from);
+      ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Indexes the next {@code n} messages after the rebuild's last key; when none are left, ends the
+   * rebuild and returns the queue id to read on from (null while messages remain).
+   */
+  private Long rebuildPiece(Connection c, long[] state, int n) throws SQLException {
+    long[] end = null;
+    try (PreparedStatement ps = c.prepareStatement(REBUILD_END)) {
+      ps.setLong(1, state[0]);
+      ps.setLong(2, state[1]);
+      ps.setInt(3, n - 1);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          end = new long[] {rs.getLong(1), rs.getLong(2)};
+        }
+      }
+    }
+    long[] upTo = end == null ? new long[] {Long.MAX_VALUE, Long.MAX_VALUE} : end;
+    try (PreparedStatement ps = c.prepareStatement(REBUILD_PIECE)) {
+      ps.setLong(1, state[0]);
+      ps.setLong(2, state[1]);
+      ps.setLong(3, upTo[0]);
+      ps.setLong(4, upTo[1]);
+      ps.executeUpdate();
+    }
+    if (end != null) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "UPDATE search_rebuild SET after_conversation = ?, after_seq = ? WHERE id = 1")) {
+        ps.setLong(1, end[0]);
+        ps.setLong(2, end[1]);
+        ps.executeUpdate();
+      }
+      return null;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement("UPDATE search_rebuild SET until_queue = ? WHERE id = 1")) {
+      ps.setLong(1, largestQueued(c));
+      ps.executeUpdate();
+    }
+    setPosition(c, state[2]);
     verified = true;
-    return upTo;
+    return state[2];
+  }
+
+  /** The rebuild under way: last key indexed (conversation, seq) and its queue id; or null. */
+  private static long[] rebuildState(Connection c) throws SQLException {
+    try (Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT after_conversation, after_seq, from_queue FROM search_rebuild"
+                    + " WHERE id = 1 AND until_queue IS NULL")) {
+      return rs.next() ? new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)} : null;
+    }
+  }
+
+  /**
+   * The queue id up to which batches must clear before indexing (what a finished rebuild's scan may
+   * already hold); 0 when none, and the record is dropped once {@code from} has passed it.
+   */
+  private static long clearUntil(Connection c, long from) throws SQLException {
+    long until = 0;
+    try (Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT until_queue FROM search_rebuild WHERE id = 1 AND until_queue IS NOT NULL")) {
+      if (rs.next()) {
+        until = rs.getLong(1);
+      }
+    }
+    if (until > 0 && from >= until) {
+      try (Statement st = c.createStatement()) {
+        st.executeUpdate("DELETE FROM search_rebuild");
+      }
+      return 0;
+    }
+    return until;
   }
 
   static Long position(Connection c) throws SQLException {

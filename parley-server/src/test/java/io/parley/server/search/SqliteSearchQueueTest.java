@@ -64,7 +64,10 @@ class SqliteSearchQueueTest {
     Database db = s.database();
     SqliteSearchIndex index = new SqliteSearchIndex(db);
     SqliteSearchQueue queue = new SqliteSearchQueue(db, index.file(), 8);
-    assertThat(queue.runOnce()).as("a new file is built first").isEqualTo(IdleResult.NOTHING);
+    assertThat(queue.runOnce())
+        .as("a new file: a rebuild starts")
+        .isEqualTo(new IdleResult(true, true));
+    assertThat(queue.runOnce()).as("no messages: it ends").isEqualTo(IdleResult.NOTHING);
     assertThat(queue.runOnce()).as("nothing queued").isEqualTo(IdleResult.NOTHING);
 
     List<NewMessage> many = new ArrayList<>();
@@ -103,7 +106,7 @@ class SqliteSearchQueueTest {
   void anIdleQueueWritesNothing() throws Exception {
     SqliteSearchIndex index = new SqliteSearchIndex(s.database());
     s.messages().append(List.of(text("once")));
-    assertThat(index.queue().runOnce()).as("builds the new file").isEqualTo(IdleResult.NOTHING);
+    index.search(1, SearchTerms.parse("once"), C, null, 1); // builds the new file
     Path wal = index.file().path().resolveSibling("parley-search.db-wal");
     long before = Files.size(wal);
     for (int i = 0; i < 5; i++) {
@@ -162,6 +165,37 @@ class SqliteSearchQueueTest {
     s = t.reopen();
     index = new SqliteSearchIndex(s.database());
     assertThat(index.search(1, SearchTerms.parse("kept"), C, null, 10).hits()).hasSize(2);
+  }
+
+  @Test
+  void aRebuildGoesInPiecesResumesAfterARestartAndMissesNothingStoredMeanwhile() {
+    Database db = s.database();
+    List<NewMessage> old = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      old.add(text("old " + i));
+    }
+    s.messages().append(old);
+    SqliteSearchIndex index = new SqliteSearchIndex(db);
+    SqliteSearchQueue queue = new SqliteSearchQueue(db, index.file(), 8);
+    assertThat(queue.runOnce()).as("starts").isEqualTo(new IdleResult(true, true));
+    assertThat(queue.runOnce()).as("messages 1-8").isEqualTo(new IdleResult(true, true));
+    assertThat(indexed(index)).isEqualTo(8);
+
+    // meanwhile a new message, and the deletion of one the rebuild has indexed
+    s.messages().append(List.of(text("new arrival")));
+    delete(db, 1);
+    s = t.reopen();
+    db = s.database();
+    index = new SqliteSearchIndex(db);
+    queue = new SqliteSearchQueue(db, index.file(), 8);
+    assertThat(indexed(index)).as("resumed, not started over").isEqualTo(8);
+    assertThat(queue.runOnce()).as("messages 9-16").isEqualTo(new IdleResult(true, true));
+    assertThat(indexed(index)).isEqualTo(16);
+
+    assertThat(index.search(1, SearchTerms.parse("old"), C, null, 50).hits()).hasSize(19);
+    assertThat(index.search(1, SearchTerms.parse("arrival"), C, null, 50).hits()).hasSize(1);
+    assertThat(indexed(index)).as("each message once").isEqualTo(19 + 1);
+    assertThat(index.lag()).isZero();
   }
 
   @Test
