@@ -22,7 +22,7 @@ abstract class JdbcSearchIndex implements SearchIndex {
       "m.message_id, m.conversation_id, m.seq, m.sender_id, m.sender_device_id, m.client_msg_id,"
           + " m.ts, m.body";
 
-  private final Database db;
+  final Database db;
 
   JdbcSearchIndex(Database db) {
     this.db = db;

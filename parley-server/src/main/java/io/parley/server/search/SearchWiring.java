@@ -27,7 +27,7 @@ public final class SearchWiring {
       java.util.function.BooleanSupplier busy) {
     this.index = index(stores.database());
     if (index instanceof SqliteSearchIndex sqlite) {
-      sqlite.startBackgroundIndexing(stores.database(), busy, INDEXING_MAX_WAIT_NANOS);
+      sqlite.startBackgroundIndexing(busy, INDEXING_MAX_WAIT_NANOS);
       writer.setIdleWork(
           new io.parley.server.messaging.YieldingIdleWork(
               sqlite.queueTruncation(), busy, INDEXING_MAX_WAIT_NANOS, System::nanoTime));

@@ -94,20 +94,9 @@ final class SqliteSearchFile implements AutoCloseable {
         }
         writer.setAutoCommit(false);
       }
-      try {
-        T result = work.apply(writer);
-        writer.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        try {
-          writer.rollback();
-        } catch (SQLException r) {
-          e.addSuppressed(r);
-        }
-        throw e;
-      }
+      return Database.inTransaction(writer, work);
     } catch (SQLException e) {
-      throw new StoreException("search index write failed: " + e.getMessage(), e);
+      throw new StoreException("cannot open the search index: " + e.getMessage(), e);
     } finally {
       writeLock.unlock();
     }
@@ -131,14 +120,14 @@ final class SqliteSearchFile implements AutoCloseable {
       }
       T result = work.apply(c);
       if (closed || !idleReaders.offer(c)) {
-        closeQuietly(c);
+        Database.closeQuietly(c);
       }
       c = null;
       return result;
     } catch (SQLException e) {
       throw new StoreException("search failed: " + e.getMessage(), e);
     } finally {
-      closeQuietly(c); // only after a failure: the connection may be in any state
+      Database.closeQuietly(c); // only after a failure: the connection may be in any state
       readerPermits.release();
     }
   }
@@ -151,20 +140,10 @@ final class SqliteSearchFile implements AutoCloseable {
     try (Statement st = c.createStatement()) {
       st.execute("ATTACH DATABASE '" + messages.toString().replace("'", "''") + "' AS msg");
     } catch (SQLException e) {
-      closeQuietly(c);
+      Database.closeQuietly(c);
       throw e;
     }
     return c;
-  }
-
-  private static void closeQuietly(Connection c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (SQLException ignored) {
-        // closing a connection we give up on
-      }
-    }
   }
 
   @Override
@@ -172,13 +151,13 @@ final class SqliteSearchFile implements AutoCloseable {
     closed = true;
     writeLock.lock();
     try {
-      closeQuietly(writer);
+      Database.closeQuietly(writer);
       writer = null;
     } finally {
       writeLock.unlock();
     }
     for (Connection c = idleReaders.poll(); c != null; c = idleReaders.poll()) {
-      closeQuietly(c);
+      Database.closeQuietly(c);
     }
   }
 

@@ -31,11 +31,10 @@ public final class SqliteSearchIndex extends JdbcSearchIndex {
 
   /**
    * Starts the thread that indexes queued messages in the background, holding off while {@code
-   * busy} (see {@link io.parley.server.messaging.YieldingIdleWork}); it stops when {@code db}
+   * busy} (see {@link io.parley.server.messaging.YieldingIdleWork}); it stops when the database
    * closes.
    */
-  public void startBackgroundIndexing(
-      Database db, java.util.function.BooleanSupplier busy, long maxWaitNanos) {
+  public void startBackgroundIndexing(java.util.function.BooleanSupplier busy, long maxWaitNanos) {
     db.closeWith(
         new SqliteSearchIndexer(
                 new io.parley.server.messaging.YieldingIdleWork(

@@ -51,35 +51,41 @@ final class SqliteSearchQueue {
           + " WHEN 'media' THEN json_extract(m.body, '$.caption')"
           + " WHEN 'document' THEN json_extract(m.body, '$.file_name') END";
 
-  private static final String INDEX =
-      "INSERT INTO message_fts (rowid, text, conv, conversation_id, seq)"
-          + " SELECT message_id, t, 'c' || conversation_id, conversation_id, seq FROM ("
-          + "SELECT m.message_id, m.conversation_id, m.seq, "
-          + TEXT
-          // CROSS JOIN: the queue drives the loop (a plain join let SQLite scan every message)
-          + " AS t FROM msg.message_fts_pending p"
-          + " CROSS JOIN msg.messages m ON m.conversation_id = p.conversation_id AND m.seq = p.seq"
-          + " WHERE p.id > ? AND p.id <= ? AND p.message_id IS NULL AND json_valid(m.body))"
-          + " WHERE t IS NOT NULL AND t <> ''";
+  /**
+   * Inserts into the index the searchable text of the messages {@code m} that {@code from} (a FROM
+   * clause and its conditions) selects.
+   */
+  private static String indexFrom(String from) {
+    return "INSERT INTO message_fts (rowid, text, conv, conversation_id, seq)"
+        + " SELECT message_id, t, 'c' || conversation_id, conversation_id, seq FROM ("
+        + "SELECT m.message_id, m.conversation_id, m.seq, "
+        + TEXT
+        + " AS t FROM "
+        + from
+        + " AND json_valid(m.body)) WHERE t IS NOT NULL AND t <> ''";
+  }
+
+  /** The messages of a range of queue rows that ask for indexing (parameters: after, up to). */
+  private static final String QUEUED =
+      // CROSS JOIN: the queue drives the loop (a plain join let SQLite scan every message)
+      "msg.message_fts_pending p CROSS JOIN msg.messages m"
+          + " ON m.conversation_id = p.conversation_id AND m.seq = p.seq"
+          + " WHERE p.id > ? AND p.id <= ? AND p.message_id IS NULL";
+
+  private static final String INDEX = indexFrom(QUEUED);
 
   /** Makes {@link #INDEX} repeatable: removes the batch's messages first (after a rebuild). */
   private static final String CLEAR =
-      "DELETE FROM message_fts WHERE rowid IN (SELECT m.message_id FROM msg.message_fts_pending p"
-          + " CROSS JOIN msg.messages m ON m.conversation_id = p.conversation_id AND m.seq = p.seq"
-          + " WHERE p.id > ? AND p.id <= ? AND p.message_id IS NULL)";
+      "DELETE FROM message_fts WHERE rowid IN (SELECT m.message_id FROM " + QUEUED + ")";
 
   private static final String UNINDEX =
       "DELETE FROM message_fts WHERE rowid IN (SELECT message_id FROM msg.message_fts_pending"
           + " WHERE id > ? AND id <= ? AND message_id IS NOT NULL)";
 
   private static final String REBUILD_PIECE =
-      "INSERT INTO message_fts (rowid, text, conv, conversation_id, seq)"
-          + " SELECT message_id, t, 'c' || conversation_id, conversation_id, seq FROM ("
-          + "SELECT m.message_id, m.conversation_id, m.seq, "
-          + TEXT
-          + " AS t FROM msg.messages m WHERE (m.conversation_id, m.seq) > (?, ?)"
-          + " AND (m.conversation_id, m.seq) <= (?, ?) AND json_valid(m.body))"
-          + " WHERE t IS NOT NULL AND t <> ''";
+      indexFrom(
+          "msg.messages m WHERE (m.conversation_id, m.seq) > (?, ?)"
+              + " AND (m.conversation_id, m.seq) <= (?, ?)");
 
   private static final String REBUILD_END =
       "SELECT conversation_id, seq FROM msg.messages WHERE (conversation_id, seq) > (?, ?)"
@@ -187,17 +193,18 @@ final class SqliteSearchQueue {
                 st.executeUpdate("UPDATE search_state SET indexed = indexed");
               }
               Long from = position(c);
-              long[] rebuild = rebuildState(c);
-              if (rebuild != null && rebuild[2] > largestQueued(c)) {
-                rebuild = null; // begun against another message database (a restored backup)
+              Rebuild r = Rebuild.read(c);
+              Rebuild running = r != null && r.untilQueue() == null ? r : null;
+              if (running != null && running.fromQueue() > largestQueued(c)) {
+                running = null; // begun against another message database (a restored backup)
                 from = null;
               }
-              if (rebuild == null && (from == null || (!verified && from > largestQueued(c)))) {
+              if (running == null && (from == null || (!verified && from > largestQueued(c)))) {
                 startRebuild(c);
                 return Batch.REBUILDING;
               }
-              if (rebuild != null) {
-                Long done = rebuildPiece(c, rebuild, n);
+              if (running != null) {
+                Long done = rebuildPiece(c, running, n);
                 return done == null ? Batch.REBUILDING : new Batch(0, done);
               }
               verified = true;
@@ -213,8 +220,12 @@ final class SqliteSearchQueue {
                 }
               }
               if (rows > 0) {
-                if (from < clearUntil(c, from)) {
+                if (r != null && from < r.untilQueue()) {
                   run(c, CLEAR, from, last);
+                } else if (r != null) {
+                  try (Statement st = c.createStatement()) {
+                    st.executeUpdate("DELETE FROM search_rebuild"); // its catch-up is over
+                  }
                 }
                 run(c, INDEX, from, last);
                 run(c, UNINDEX, from, last);
@@ -251,11 +262,11 @@ final class SqliteSearchQueue {
    * Indexes the next {@code n} messages after the rebuild's last key; when none are left, ends the
    * rebuild and returns the queue id to read on from (null while messages remain).
    */
-  private Long rebuildPiece(Connection c, long[] state, int n) throws SQLException {
+  private Long rebuildPiece(Connection c, Rebuild state, int n) throws SQLException {
     long[] end = null;
     try (PreparedStatement ps = c.prepareStatement(REBUILD_END)) {
-      ps.setLong(1, state[0]);
-      ps.setLong(2, state[1]);
+      ps.setLong(1, state.afterConversation());
+      ps.setLong(2, state.afterSeq());
       ps.setInt(3, n - 1);
       try (ResultSet rs = ps.executeQuery()) {
         if (rs.next()) {
@@ -265,8 +276,8 @@ final class SqliteSearchQueue {
     }
     long[] upTo = end == null ? new long[] {Long.MAX_VALUE, Long.MAX_VALUE} : end;
     try (PreparedStatement ps = c.prepareStatement(REBUILD_PIECE)) {
-      ps.setLong(1, state[0]);
-      ps.setLong(2, state[1]);
+      ps.setLong(1, state.afterConversation());
+      ps.setLong(2, state.afterSeq());
       ps.setLong(3, upTo[0]);
       ps.setLong(4, upTo[1]);
       ps.executeUpdate();
@@ -286,43 +297,31 @@ final class SqliteSearchQueue {
       ps.setLong(1, largestQueued(c));
       ps.executeUpdate();
     }
-    setPosition(c, state[2]);
+    setPosition(c, state.fromQueue());
     verified = true;
-    return state[2];
-  }
-
-  /** The rebuild under way: last key indexed (conversation, seq) and its queue id; or null. */
-  private static long[] rebuildState(Connection c) throws SQLException {
-    try (Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT after_conversation, after_seq, from_queue FROM search_rebuild"
-                    + " WHERE id = 1 AND until_queue IS NULL")) {
-      return rs.next() ? new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)} : null;
-    }
+    return state.fromQueue();
   }
 
   /**
-   * The queue id up to which batches must clear before indexing (what a finished rebuild's scan may
-   * already hold); 0 when none, and the record is dropped once {@code from} has passed it.
+   * The row of {@code search_rebuild}: the last message key indexed, the queue id the rebuild began
+   * at, and, once its scan is done, the queue id up to which batches clear first (null while the
+   * scan runs).
    */
-  private static long clearUntil(Connection c, long from) throws SQLException {
-    long until = 0;
-    try (Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT until_queue FROM search_rebuild WHERE id = 1 AND until_queue IS NOT NULL")) {
-      if (rs.next()) {
-        until = rs.getLong(1);
+  private record Rebuild(long afterConversation, long afterSeq, long fromQueue, Long untilQueue) {
+    static Rebuild read(Connection c) throws SQLException {
+      try (Statement st = c.createStatement();
+          ResultSet rs =
+              st.executeQuery(
+                  "SELECT after_conversation, after_seq, from_queue, until_queue"
+                      + " FROM search_rebuild WHERE id = 1")) {
+        if (!rs.next()) {
+          return null;
+        }
+        long until = rs.getLong(4);
+        Long untilQueue = rs.wasNull() ? null : until; // before reading another column
+        return new Rebuild(rs.getLong(1), rs.getLong(2), rs.getLong(3), untilQueue);
       }
     }
-    if (until > 0 && from >= until) {
-      try (Statement st = c.createStatement()) {
-        st.executeUpdate("DELETE FROM search_rebuild");
-      }
-      return 0;
-    }
-    return until;
   }
 
   static Long position(Connection c) throws SQLException {

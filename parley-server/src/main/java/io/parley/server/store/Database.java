@@ -308,7 +308,12 @@ public final class Database implements Closeable {
     }
   }
 
-  private static <T> T inTransaction(Connection c, SqlWork<T> work) {
+  /**
+   * Runs {@code work} on {@code c} (auto-commit off) and commits; rolls back if it throws, a {@link
+   * SQLException} rethrown wrapped in {@link StoreException}. Also for connections of files beside
+   * the database (the search index's).
+   */
+  public static <T> T inTransaction(Connection c, SqlWork<T> work) {
     try {
       T result = work.apply(c);
       c.commit();
@@ -330,7 +335,8 @@ public final class Database implements Closeable {
     }
   }
 
-  private static void closeQuietly(Connection c) {
+  /** Closes {@code c} if not null, ignoring a failure (a connection given up on). */
+  public static void closeQuietly(Connection c) {
     if (c != null) {
       try {
         c.close();
